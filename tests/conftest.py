@@ -1,0 +1,23 @@
+"""Shared fixtures: a sandbox on 127.0.0.1 and a raw HTTP helper for talking to it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from timepay_notebook.sandbox import SandboxServer
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxServer]:
+    """The default sandbox (2,450 logs, seed 7), shared by read-only tests."""
+    with SandboxServer(n_logs=2450, seed=7) as srv:
+        yield srv
+
+
+@pytest.fixture
+def http() -> Iterator[requests.Session]:
+    with requests.Session() as session:
+        yield session

@@ -1,0 +1,50 @@
+"""A local TimePay logs API: `GET /api/v1/logs` over seeded, realistic data.
+
+    >>> from timepay_notebook.sandbox import SandboxServer
+    >>> with SandboxServer(n_logs=2450, seed=7) as srv:  # doctest: +SKIP
+    ...     requests.get(f"{srv.url}/api/v1/logs", headers={"Authorization": f"Bearer {srv.token}"})
+
+This package imports nothing from the client side of `timepay_notebook`.
+
+The contract it serves (our reading of the API page, exact where the page is silent):
+
+- **Auth.** `Authorization: Bearer <token>`. A missing header, another scheme or an unknown token
+  gets 401. Each token maps to a tenant; tenants have separate data.
+- **Filters.** `type` (`call` | `whatsapp`), `status`, `disposition`, `from_phone` (the caller's or
+  sender's number, e.g. `+918035450808`), `phone` (the customer's 10-digit number), `campaign_id`,
+  `agent_id`: exact, case-sensitive matches; a value nobody has matches nothing. `start_time` and
+  `end_time`: `YYYY-MM-DDTHH:MM:SS` exactly, naive, inclusive at both ends, compared with the log's
+  `start_time`; `start_time` after `end_time` matches nothing. An empty value (`type=`) means
+  unfiltered. Query strings are decoded by the URL rules, so a raw `+` is a space:
+  `from_phone` must be sent as `%2B918035450808`.
+- **Pages.** `page` is 1-indexed (default 1); 10 logs a page. `pagination` is
+  `{page, per_page: 10, total, total_pages: ceil(total / 10), has_next: page < total_pages,
+  has_prev: page > 1}`; a page past the end has `data: []` and `has_next: false`; no match at all
+  gives `total: 0, total_pages: 0`.
+- **Order.** Newest `start_time` first; logs with the same `start_time` in the order they were
+  created. New logs therefore push older ones to later pages.
+- **Count only.** `count_only=true` answers `{"success": true, "total": N}`; `count_only=false`
+  (or absent) pages. The value is case-insensitive; anything else is a 400.
+- **Errors.** Always JSON `{"success": false, "error": <code>, "message": <what is wrong>}`:
+  400 for an unknown parameter, a repeated parameter, a malformed time, a `page` that is not a
+  positive integer, or a bad `count_only`; 401 as above; 404 for another path; 405 for another
+  method; 429 (with `Retry-After`) past a configured rate or concurrency limit. The only
+  exceptions are faults injected on purpose (`Faults`).
+- **Records.** Calls carry the page's example fields (`call_id`, `date`, `start_time`, `end_time`,
+  `campaign_name`, `campaign_id`, `name`, `loan_id`, `duration`, `direction`, `from`, `to`,
+  `status`, `disposition`, `transcript_id`, `recording_id`, `extracted_data`, `summary`,
+  `agent_id`, `disposition_id`, `type`); a failed call has `null` transcript and recording ids.
+  WhatsApp logs have `message_id` instead of `call_id`, no `duration`, `transcript_id` or
+  `recording_id`, and `message_status` and `template_name` of their own. `extracted_data` is
+  `{"promised_amount": int, "promised_date": "YYYY-MM-DD"}` on Promise to Pay and `{}` elsewhere.
+
+Knobs for tests and benchmarks: `latency`, `Faults` (429 with `Retry-After`, 5xx, an HTML 502,
+a truncated 200, a dropped connection; at a rate, by request number or by page), `Drift` (logs
+arriving every N requests), `max_in_flight` and `max_per_second` (429 past them), and
+`always_has_next` (a broken server that never ends).
+"""
+
+from .faults import FAULT_KINDS, Drift, Faults
+from .server import RequestRecord, SandboxServer, Stats
+
+__all__ = ["FAULT_KINDS", "Drift", "Faults", "RequestRecord", "SandboxServer", "Stats"]
