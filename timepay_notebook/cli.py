@@ -6,9 +6,18 @@ import argparse
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from types import FrameType
+from typing import Any
 
+import pandas as pd
+
+from .client import BASE_URL_ENV, TOKEN_ENV, TimePayClient
+from .errors import TimePayError
+from .export import write_frame
+from .filters import FILTERS
 from .sandbox import Drift, Faults, SandboxServer
 
 
@@ -21,6 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return command(args)
     except KeyboardInterrupt:
         return 130
+    except (TimePayError, ValueError, OSError) as exc:
+        print(f"timepay-notebook {args.name}: error: {exc}", file=sys.stderr)
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,17 +42,87 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="start a sandbox and show what it serves")
-    _sandbox_flags(demo, port=0)
-    demo.set_defaults(command=_demo)
+    demo = sub.add_parser("demo", help="start a sandbox, load every log from it, summarize")
+    _sandbox_flags(demo, port=0, latency_ms=20.0)
+    demo.add_argument(
+        "--workers", type=int, default=8, help="concurrent requests (default %(default)s)"
+    )
+    demo.set_defaults(command=_demo, name="demo")
 
     sandbox = sub.add_parser("sandbox", help="serve the local sandbox API until Ctrl-C")
-    _sandbox_flags(sandbox, port=8765)
-    sandbox.set_defaults(command=_sandbox)
+    _sandbox_flags(sandbox, port=8765, latency_ms=0.0)
+    sandbox.set_defaults(command=_sandbox, name="sandbox")
+
+    count = sub.add_parser("count", help="how many logs match the filters (count_only)")
+    _client_flags(count)
+    _filter_flags(count)
+    count.set_defaults(command=_count, name="count")
+
+    export = sub.add_parser("export", help="load every matching log and write it to a file")
+    _client_flags(export)
+    _filter_flags(export)
+    export.add_argument("--out", required=True, help="output file: .parquet or .csv")
+    export.set_defaults(command=_export, name="export")
     return parser
 
 
-def _sandbox_flags(p: argparse.ArgumentParser, *, port: int) -> None:
+def _client_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("connection")
+    g.add_argument("--token", help=f"API token (default: ${TOKEN_ENV})")
+    g.add_argument(
+        "--base-url", help=f"API base URL (default: ${BASE_URL_ENV}, then the TimePay API)"
+    )
+    g.add_argument(
+        "--workers", type=int, default=4, help="concurrent requests (default %(default)s)"
+    )
+    g.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds per request (default %(default)s)"
+    )
+    g.add_argument(
+        "--retries", type=int, default=5, help="retries per request (default %(default)s)"
+    )
+
+
+def _filter_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("filters (the API's names)")
+    for name in FILTERS:
+        flags = [f"--{name}"] + ([f"--{name.replace('_', '-')}"] if "_" in name else [])
+        g.add_argument(*flags, dest=name, metavar=name.upper())
+
+
+def _client(args: argparse.Namespace) -> TimePayClient:
+    return TimePayClient(
+        args.token, args.base_url, max_workers=args.workers, timeout=args.timeout,
+        retries=args.retries, progress=None,
+    )  # fmt: skip
+
+
+def _filters(args: argparse.Namespace) -> dict[str, Any]:
+    return {name: getattr(args, name) for name in FILTERS if getattr(args, name) is not None}
+
+
+def _count(args: argparse.Namespace) -> int:
+    filters = _filters(args)
+    with _client(args) as client:
+        client.params(**filters)  # bad filters fail here, before a request
+        print(client.count_logs(**filters))
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.suffix.lower() not in (".parquet", ".csv"):
+        raise ValueError(f"--out must end in .parquet or .csv, got {args.out!r}")
+    filters = _filters(args)
+    started = time.perf_counter()
+    with _client(args) as client:
+        frame = client.load_logs(**filters)
+    write_frame(frame, out)
+    print(f"wrote {len(frame):,} logs to {out} in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _sandbox_flags(p: argparse.ArgumentParser, *, port: int, latency_ms: float) -> None:
     g = p.add_argument_group("sandbox")
     g.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
     g.add_argument(
@@ -48,7 +130,12 @@ def _sandbox_flags(p: argparse.ArgumentParser, *, port: int) -> None:
     )
     g.add_argument("--logs", type=int, default=2450, help="logs to generate (default %(default)s)")
     g.add_argument("--seed", type=int, default=7, help="seed of the data (default %(default)s)")
-    g.add_argument("--latency-ms", type=float, default=0.0, help="delay per response in ms")
+    g.add_argument(
+        "--latency-ms",
+        type=float,
+        default=latency_ms,
+        help="delay per response in ms (default %(default)s)",
+    )
     g.add_argument("--token", help="the token clients must send (default: a random one)")
     g.add_argument("--fault-rate", type=float, default=0.0, help="share of requests that fail")
     g.add_argument(
@@ -106,11 +193,23 @@ def _sandbox(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     with _make_sandbox(args) as srv:
-        table = srv.table()
-        print(f"TimePay sandbox at {srv.url}: {len(table):,} logs (seed {args.seed})")
-        for name in ("call", "whatsapp"):
-            print(f"  type={name}: {srv.count(type=name):,} logs")
-        first = srv.truth()[:1]
-        if first:
-            print(f"  newest log: {first[0]['start_time']} {first[0]['campaign_name']}")
+        print(f"Sandbox: {len(srv.table()):,} logs (seed {args.seed}) at {srv.url}, "
+              f"{args.latency_ms:g} ms latency a request")  # fmt: skip
+        started = time.perf_counter()
+        with TimePayClient(srv.token, srv.url, max_workers=args.workers, progress=False) as client:
+            frame = client.load_logs()
+        elapsed = time.perf_counter() - started
+    pages = frame.attrs["pages_fetched"]
+    print(
+        f"Loaded {len(frame):,} logs ({pages} pages, {args.workers} workers) in {elapsed:.2f} s\n"
+    )
+    with pd.option_context("display.width", 120, "display.max_columns", 8):
+        print(
+            frame[
+                ["start_time", "type", "campaign_name", "status", "disposition", "duration"]
+            ].head()
+        )
+    shares = frame["disposition"].value_counts()
+    table = pd.DataFrame({"logs": shares, "share": (shares / len(frame)).map("{:.1%}".format)})
+    print(f"\nDispositions:\n{table.to_string()}")
     return 0

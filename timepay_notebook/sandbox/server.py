@@ -38,6 +38,7 @@ class RequestRecord:
     status: int  # 0 when the connection was dropped
     fault: str | None
     tenant: str | None
+    at: float  # time.monotonic() when the request arrived
 
 
 @dataclass(frozen=True)
@@ -259,7 +260,9 @@ class SandboxServer:
                 c.in_flight -= 1
                 c.by_status[reply.status] += 1
                 c.log.append(
-                    RequestRecord(reply.path, reply.params, reply.status, reply.fault, reply.tenant)
+                    RequestRecord(
+                        reply.path, reply.params, reply.status, reply.fault, reply.tenant, reply.at
+                    )
                 )
 
     def _serve(self, h: _Handler, reply: _Reply, over_limit: bool) -> None:
@@ -370,6 +373,7 @@ class _Reply:
         self.params: dict[str, str] = {}
         self.fault: str | None = None
         self.tenant: str | None = None
+        self.at = time.monotonic()
 
     def json(self, status: int, body: Mapping[str, Any], headers: Mapping[str, str] = {}) -> None:
         self.raw(status, "application/json", json.dumps(body, ensure_ascii=False).encode(), headers)

@@ -1,0 +1,203 @@
+"""The paging strategy on an in-memory server whose timing the test controls (no network)."""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import Any
+
+import pytest
+
+from timepay_notebook.errors import APIError, AuthenticationError, RateLimitError
+from timepay_notebook.pager import AdaptiveLimit, Puller, record_key
+from timepay_notebook.transport import Page
+
+
+class MovingData:
+    """Logs served newest first, 10 a page; new logs can be inserted at the front."""
+
+    def __init__(self, n: int) -> None:
+        self.logs = [{"call_id": f"c{i}"} for i in range(n)]
+        self.lock = threading.Lock()
+        self.added = 0
+        self.requests: list[int] = []
+
+    def page(self, number: int) -> Page:
+        with self.lock:
+            self.requests.append(number)
+            chunk = self.logs[10 * (number - 1) : 10 * number]
+            total = len(self.logs)
+        pages = math.ceil(total / 10)
+        return Page(number, [dict(r) for r in chunk], total, pages, number < pages)
+
+    def insert_front(self, k: int) -> None:
+        with self.lock:
+            self.logs[:0] = [{"call_id": f"new{self.added + i}"} for i in range(k)]
+            self.added += k
+
+
+def drain(puller: Puller) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Logs yielded by the first pass and by the second pass."""
+    first: list[dict[str, Any]] = []
+    second: list[dict[str, Any]] = []
+    for records in puller.pages():
+        (second if puller.report.repaired else first).extend(records)
+    return first, second
+
+
+def test_a_log_that_slides_into_a_fetched_page_is_recovered_by_the_second_pass() -> None:
+    data = MovingData(60)
+    page3_read = threading.Event()
+
+    def fetch(number: int) -> Page:
+        if number == 2:
+            assert page3_read.wait(5)  # page 3 is read before page 2 ...
+        page = data.page(number)
+        if number == 3 and not page3_read.is_set():
+            data.insert_front(5)  # ... and five logs arrive in between
+            page3_read.set()
+        return page
+
+    puller = Puller(fetch, max_workers=4)
+    first, second = drain(puller)
+    missed_by_first_pass = {f"c{i}" for i in range(60)} - {r["call_id"] for r in first}
+    assert missed_by_first_pass == {"c15", "c16", "c17", "c18", "c19"}
+    ids = [r["call_id"] for r in first + second]
+    assert len(ids) == len(set(ids))
+    assert {f"c{i}" for i in range(60)} <= set(ids)
+    report = puller.report
+    assert report.moved and report.repaired
+    assert report.duplicates > 0
+    assert report.total == 60 and report.final_total == 65
+    assert report.unique == 65 == len(ids)
+
+
+def test_no_movement_means_no_second_pass() -> None:
+    data = MovingData(95)
+    puller = Puller(data.page, max_workers=3)
+    first, second = drain(puller)
+    assert [r["call_id"] for r in first] == [f"c{i}" for i in range(95)]
+    assert second == []
+    assert not puller.report.moved
+    assert sorted(data.requests) == list(range(1, 11))
+
+
+def test_growth_past_the_last_page_is_followed_while_has_next() -> None:
+    data = MovingData(30)
+
+    def fetch(number: int) -> Page:
+        page = data.page(number)
+        if number == 2 and data.added == 0:
+            with data.lock:
+                data.logs += [{"call_id": f"late{i}"} for i in range(15)]  # appended at the end
+                data.added = 15
+        return page
+
+    puller = Puller(fetch, max_workers=1)
+    first, second = drain(puller)
+    ids = {r["call_id"] for r in first + second}
+    assert {f"late{i}" for i in range(15)} <= ids
+    assert puller.report.moved
+
+
+def test_a_server_that_always_says_has_next_stops() -> None:
+    def fetch(number: int) -> Page:
+        records = [{"call_id": f"c{number}-{i}"} for i in range(10)] if number <= 2 else []
+        return Page(number, records, 20, 2, True)
+
+    puller = Puller(fetch, max_workers=2)
+    first, _ = drain(puller)
+    assert len(first) == 20
+    assert puller.report.pages_fetched == 3  # pages 1, 2 and one empty page past the end
+
+
+def test_a_server_that_always_has_new_logs_hits_the_guard() -> None:
+    def fetch(number: int) -> Page:
+        return Page(number, [{"call_id": f"p{number}"}], 1, 1, True)
+
+    puller = Puller(fetch, max_workers=2, max_extra_pages=5)
+    first, second = drain(puller)
+    assert puller.report.guard_hit
+    assert len(first) + len(second) <= 1 + 5 + 1 + 5  # bounded, not endless
+
+
+def test_failed_pages_are_recorded_and_the_rest_kept() -> None:
+    data = MovingData(50)
+
+    def fetch(number: int) -> Page:
+        if number == 3:
+            raise APIError(500, "boom", "http://x")
+        return data.page(number)
+
+    puller = Puller(fetch, max_workers=2)
+    first, _ = drain(puller)
+    assert len(first) == 40
+    assert list(puller.report.failed_pages) == [3]
+    assert "boom" in puller.report.failed_pages[3]
+
+
+def test_authentication_failure_stops_requesting() -> None:
+    data = MovingData(200)
+
+    def fetch(number: int) -> Page:
+        if number >= 5:
+            raise AuthenticationError(401, "revoked", "http://x")
+        return data.page(number)
+
+    puller = Puller(fetch, max_workers=1)
+    drain(puller)
+    assert max(data.requests) < 6
+    assert set(puller.report.failed_pages) == set(range(5, 21))
+    assert "not requested" in puller.report.failed_pages[20]
+
+
+def test_adaptive_limit_halves_and_recovers() -> None:
+    limit = AdaptiveLimit(8, window=3)
+    limit.record(throttled=True)
+    limit.record(throttled=True)
+    assert limit.value == 2
+    for _ in range(3 * 6):
+        limit.record(throttled=False)
+    assert limit.value == 8
+    assert limit.lowest == 2
+
+
+def test_rate_limit_errors_lower_concurrency() -> None:
+    data = MovingData(300)
+    in_flight = 0
+    peak_after: list[int] = []
+    lock = threading.Lock()
+    throttled = {2, 3, 4, 5}
+
+    def fetch(number: int) -> Page:
+        nonlocal in_flight
+        with lock:
+            in_flight += 1
+            if number > 12:
+                peak_after.append(in_flight)
+        try:
+            if number in throttled:
+                throttled.discard(number)
+                raise RateLimitError(429, "slow down", "http://x")
+            return data.page(number)
+        finally:
+            with lock:
+                in_flight -= 1
+
+    puller = Puller(fetch, max_workers=8)
+    drain(puller)
+    assert puller.report.concurrency["lowest"] < 8
+    assert set(puller.report.failed_pages) == {2, 3, 4, 5}
+
+
+@pytest.mark.parametrize(
+    ("record", "key"),
+    [
+        ({"call_id": "a", "message_id": "b"}, "call_id\x00a"),
+        ({"message_id": "b"}, "message_id\x00b"),
+        ({"call_id": "", "id": 7}, "id\x007"),
+        ({"x": 1, "a": 2}, 'record\x00{"a": 2, "x": 1}'),
+    ],
+)
+def test_record_key(record: dict[str, Any], key: str) -> None:
+    assert record_key(record) == key

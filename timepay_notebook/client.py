@@ -1,0 +1,290 @@
+"""`TimePayClient` and the module-level `load_logs` / `count_logs`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
+import requests
+
+from .errors import (
+    AuthenticationError,
+    CountMismatchWarning,
+    IncompletePullError,
+    PagingGuardWarning,
+    PartialDataWarning,
+    describe_pages,
+    redact_url,
+    warn_user,
+)
+from .filters import API_TIMEZONE, normalize_filters
+from .frames import FrameBuilder
+from .pager import Puller, PullReport
+from .progress import Progress
+from .transport import DEFAULT_BASE_URL, Transport, mount_retrying_adapter
+
+OnError = Literal["raise", "warn"]
+TOKEN_ENV, BASE_URL_ENV = "TIMEPAY_API_TOKEN", "TIMEPAY_BASE_URL"
+_OPTIONS = ("on_error", "tz", "client")
+_BATCH = 2000  # records handed to the frame builder at a time
+
+
+class TimePayClient:
+    """A connection to the TimePay logs API.
+
+    Args:
+        token: the API token; defaults to the `TIMEPAY_API_TOKEN` environment variable.
+        base_url: defaults to `TIMEPAY_BASE_URL`, then `https://api.agents.timepay.ai`.
+        max_workers: most requests in flight during a pull (lowered while the API answers 429).
+        timeout: seconds to wait for each answer.
+        retries: retries of a failed request (429, 5xx, dropped connections, timeouts,
+            unreadable bodies), with exponential backoff and jitter.
+        cache: accepted for forward compatibility; responses are not cached yet.
+        progress: show a progress bar; None shows one in Jupyter and terminals.
+        backoff: backoff factor in seconds (waits are about backoff * 2**attempt).
+        api_timezone: the zone the API's naive times are in (timezone-aware filter values are
+            converted to it; `tz=` frames are localized from it).
+    """
+
+    def __init__(
+        self,
+        token: str | None = None,
+        base_url: str | None = None,
+        *,
+        max_workers: int = 4,
+        timeout: float = 30.0,
+        retries: int = 5,
+        cache: bool | str | object = True,
+        progress: bool | None = None,
+        backoff: float = 0.5,
+        api_timezone: str = API_TIMEZONE,
+    ) -> None:
+        self.base_url = _base_url(base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL)
+        token = token if token is not None else os.environ.get(TOKEN_ENV)
+        if not token or not token.strip():
+            raise AuthenticationError(None, "no API token", self.base_url)
+        if any(c.isspace() for c in token.strip()) or token != token.strip():
+            raise AuthenticationError(None, "the API token contains whitespace", self.base_url)
+        _check_number("max_workers", max_workers, int, 1, 64)
+        _check_number("timeout", timeout, (int, float), 0.001, None)
+        _check_number("retries", retries, int, 0, 50)
+        _check_number("backoff", backoff, (int, float), 0, 60)
+        self.max_workers = max_workers
+        self.timeout = float(timeout)
+        self.retries = retries
+        self.cache = cache
+        self.progress = progress
+        self.api_timezone = _zone_name(api_timezone)
+        self.session = mount_retrying_adapter(
+            requests.Session(), pool_size=max_workers + 2, retries=retries, backoff=backoff
+        )
+        self.session.headers["User-Agent"] = "timepay-notebook"
+        self._transport = Transport(
+            self.session,
+            self.base_url,
+            token,
+            timeout=self.timeout,
+            retries=retries,
+            backoff=backoff,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"TimePayClient(base_url={redact_url(self.base_url)!r}, max_workers={self.max_workers}, "
+            f"timeout={self.timeout:g}, retries={self.retries}, token=***)"
+        )
+
+    def close(self) -> None:
+        """Close the HTTP session."""
+        self.session.close()
+
+    def __enter__(self) -> TimePayClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def params(self, **filters: Any) -> dict[str, str]:
+        """The query parameters `filters` become; raises `FilterError` for bad filters."""
+        return normalize_filters(filters, api_timezone=self.api_timezone, options=_OPTIONS)
+
+    def count_logs(self, **filters: Any) -> int:
+        """How many logs match `filters` (one `count_only=true` request)."""
+        return self._transport.count(self.params(**filters))
+
+    def iter_pages(
+        self, *, on_error: OnError = "raise", **filters: Any
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Stream the logs matching `filters`, a page's new logs at a time (raw dicts).
+
+        Pages come in page order, deduplicated, with the same retries, concurrency and repair as
+        `load_logs`. Failed pages raise `IncompletePullError` at the end (or warn, with
+        `on_error="warn"`).
+        """
+        _check_on_error(on_error)
+        return self._stream(self.params(**filters), on_error)
+
+    def _stream(self, params: dict[str, str], on_error: OnError) -> Iterator[list[dict[str, Any]]]:
+        puller = self._puller(params)
+        with Progress(self.progress) as progress:
+            puller.on_page = progress.update
+            yield from (records for records in puller.pages() if records)
+        self._conclude(puller.report, on_error, partial=None)
+
+    def load_logs(
+        self, *, on_error: OnError = "raise", tz: str | None = None, **filters: Any
+    ) -> pd.DataFrame:
+        """Every log matching `filters`, as a typed DataFrame (`timepay_notebook.schema`).
+
+        Args:
+            on_error: "raise" raises `IncompletePullError` (its `.partial` holds what was
+                fetched) when pages fail after every retry; "warn" returns what was fetched with
+                a `PartialDataWarning`.
+            tz: localize times to the API's zone and convert them to `tz` (default: naive).
+            **filters: type, status, disposition, from_phone, phone, campaign_id, agent_id,
+                start_time, end_time.
+
+        `df.attrs` records the filters, the base URL, when it was fetched, the server's total,
+        pages fetched, duplicates dropped, whether the data moved and was repaired, and any
+        failed pages or count mismatch.
+        """
+        _check_on_error(on_error)
+        if tz is not None:
+            _zone_name(tz)
+        params = self.params(**filters)
+        puller = self._puller(params)
+        builder = FrameBuilder(tz=tz, api_timezone=self.api_timezone)
+        batch: list[dict[str, Any]] = []
+        with Progress(self.progress) as progress:
+            puller.on_page = progress.update
+            for records in puller.pages():
+                batch += records
+                if len(batch) >= _BATCH:
+                    builder.add(batch)
+                    batch = []
+        builder.add(batch)
+        frame = builder.finish()
+        frame.attrs.update(self._attrs(params, puller.report, tz))
+        self._conclude(puller.report, on_error, partial=frame)
+        return frame
+
+    def _puller(self, params: dict[str, str]) -> Puller:
+        return Puller(lambda n: self._transport.page(params, n), max_workers=self.max_workers)
+
+    def _attrs(self, params: dict[str, str], report: PullReport, tz: str | None) -> dict[str, Any]:
+        mismatch = None
+        if report.complete and report.unique != report.final_total:
+            mismatch = {"server_total": report.final_total, "unique_logs": report.unique}
+        return {
+            "filters": dict(params),
+            "base_url": redact_url(self.base_url),
+            "fetched_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "total": report.final_total,
+            "total_at_start": report.total,
+            "pages_fetched": report.pages_fetched,
+            "duplicates_dropped": report.duplicates,
+            "data_moved": report.moved,
+            "second_pass": report.repaired,
+            "complete": report.complete,
+            "failed_pages": dict(report.failed_pages),
+            "count_mismatch": mismatch,
+            "throttled": report.throttled,
+            "concurrency": dict(report.concurrency),
+            "tz": tz,
+        }
+
+    def _conclude(
+        self, report: PullReport, on_error: OnError, partial: pd.DataFrame | None
+    ) -> None:
+        """Raise or warn about what went wrong in a finished pull."""
+        if report.guard_hit:
+            warn_user(
+                "the server kept saying has_next past the pages it announced; the pull stopped "
+                "there, and more logs may exist",
+                PagingGuardWarning,
+            )
+        if report.failed_pages:
+            if on_error == "raise":
+                raise IncompletePullError(report.failed_pages, partial)
+            warn_user(
+                f"{len(report.failed_pages)} page(s) failed after every retry "
+                f"({describe_pages(report.failed_pages)}); returning the {report.unique:,} logs "
+                "that were fetched (see .attrs['failed_pages'])",
+                PartialDataWarning,
+            )
+        elif report.unique != report.final_total:
+            moved = (
+                f" The data changed during the pull (total {report.total:,} at the start)"
+                + ("; a second pass in page order was made." if report.repaired else ".")
+                if report.moved
+                else ""
+            )
+            warn_user(
+                f"the server reported {report.final_total:,} logs but {report.unique:,} unique "
+                f"logs were fetched ({report.duplicates:,} duplicates dropped).{moved}",
+                CountMismatchWarning,
+            )
+
+
+def load_logs(*, client: TimePayClient | None = None, **filters: Any) -> pd.DataFrame:
+    """`TimePayClient.load_logs` on `client`, or on a client built from the environment."""
+    if client is not None:
+        return client.load_logs(**filters)
+    with TimePayClient() as default:
+        return default.load_logs(**filters)
+
+
+def count_logs(*, client: TimePayClient | None = None, **filters: Any) -> int:
+    """`TimePayClient.count_logs` on `client`, or on a client built from the environment."""
+    if client is not None:
+        return client.count_logs(**filters)
+    with TimePayClient() as default:
+        return default.count_logs(**filters)
+
+
+def _base_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL!r}, got {url!r}"
+        )
+    if parts.query or parts.fragment:
+        raise ValueError(f"base_url must not have a query or fragment, got {redact_url(url)!r}")
+    return url.strip().rstrip("/")
+
+
+def _zone_name(zone: str) -> str:
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValueError(
+            f"unknown time zone {zone!r} (use an IANA name such as 'Asia/Kolkata')"
+        ) from None
+    return zone
+
+
+def _check_on_error(on_error: str) -> None:
+    if on_error not in ("raise", "warn"):
+        raise ValueError(f"on_error must be 'raise' or 'warn', got {on_error!r}")
+
+
+def _check_number(
+    name: str, value: object, kind: type | tuple[type, ...], low: float, high: float | None
+) -> None:
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    number = float(value)  # type: ignore[arg-type]
+    if number < low or (high is not None and number > high):
+        bound = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
+        raise ValueError(f"{name} must be {bound}, got {value!r}")

@@ -1,0 +1,171 @@
+"""Errors and warnings, one tree::
+
+    TimePayError
+    ├── FilterError (also ValueError)       bad filters; raised before any request
+    ├── NetworkError                        the API could not be reached (after retries)
+    ├── APIError                            an error answer: .status, .message, .url
+    │   ├── AuthenticationError             401/403, or no token at all
+    │   └── RateLimitError                  429 after every retry
+    └── IncompletePullError                 pages failed after retries: .failed_pages, .partial
+
+    TimePayWarning (UserWarning)
+    ├── CountMismatchWarning                unique logs fetched != the server's total
+    ├── PartialDataWarning                  on_error="warn" returned what could be fetched
+    ├── PagingGuardWarning                  the server kept saying has_next; the pull stopped
+    └── UnparsedValuesWarning               values that could not be typed became missing
+
+No message, repr or attribute here ever holds the token; URLs are shown without credentials.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "CountMismatchWarning",
+    "FilterError",
+    "IncompletePullError",
+    "NetworkError",
+    "PagingGuardWarning",
+    "PartialDataWarning",
+    "RateLimitError",
+    "TimePayError",
+    "TimePayWarning",
+    "UnparsedValuesWarning",
+]
+
+
+class TimePayError(Exception):
+    """Base class of every error this package raises."""
+
+
+class FilterError(TimePayError, ValueError):
+    """A filter name, type or value is wrong; raised before any request is sent."""
+
+
+class NetworkError(TimePayError):
+    """The API could not be reached or did not answer in time, after every retry."""
+
+
+class APIError(TimePayError):
+    """The API answered with an error.
+
+    Attributes:
+        status: the HTTP status (200 for a `success: false` body or a body that is not JSON;
+            None when no request was sent).
+        message: what the server said, or what was wrong with its answer.
+        url: the request URL, without credentials.
+    """
+
+    def __init__(self, status: int | None, message: str, url: str) -> None:
+        self.status = status
+        self.message = message
+        self.url = redact_url(url)
+        prefix = f"{status}: " if status is not None else ""
+        super().__init__(f"{prefix}{message} ({self.url})")
+
+
+class AuthenticationError(APIError):
+    """The token is missing, wrong or not allowed (401/403)."""
+
+    HINT = (
+        "check the token: pass token=... or set the TIMEPAY_API_TOKEN environment variable "
+        "(and TIMEPAY_BASE_URL for a server other than https://api.agents.timepay.ai)"
+    )
+
+    def __init__(self, status: int | None, message: str, url: str) -> None:
+        super().__init__(status, f"{message}; {self.HINT}", url)
+
+
+class RateLimitError(APIError):
+    """The API kept answering 429 Too Many Requests after every retry."""
+
+
+class IncompletePullError(TimePayError):
+    """Some pages could not be fetched after every retry.
+
+    Attributes:
+        failed_pages: page number -> why it failed.
+        partial: the frame of everything that was fetched (None for streaming pulls).
+    """
+
+    def __init__(
+        self, failed_pages: Mapping[int, str], partial: pd.DataFrame | None = None
+    ) -> None:
+        self.failed_pages = dict(failed_pages)
+        self.partial = partial
+        pages = describe_pages(self.failed_pages)
+        first = next(iter(self.failed_pages.values()), "")
+        kept = "" if partial is None else f"; the {len(partial):,} logs fetched are in .partial"
+        super().__init__(
+            f"{len(self.failed_pages)} page(s) failed after every retry: {pages} "
+            f"(first error: {first}){kept}; pass on_error='warn' to get them with a warning"
+        )
+
+
+class TimePayWarning(UserWarning):
+    """Base class of every warning this package emits."""
+
+
+class CountMismatchWarning(TimePayWarning):
+    """The number of unique logs fetched differs from the total the server reported."""
+
+
+class PartialDataWarning(TimePayWarning):
+    """Pages failed and `on_error="warn"` returned what could be fetched."""
+
+
+class PagingGuardWarning(TimePayWarning):
+    """The server kept saying `has_next` without new logs, so the pull stopped."""
+
+
+class UnparsedValuesWarning(TimePayWarning):
+    """Values that could not be converted to their column's type became missing."""
+
+
+def redact_url(url: str) -> str:
+    """`url` without any `user:password@` part."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def describe_pages(pages: Mapping[int, Any] | list[int]) -> str:
+    """Page numbers as compact ranges: `3, 7-9, 12`."""
+    numbers = sorted(pages)
+    spans: list[str] = []
+    start = prev = None
+    for n in [*numbers, None]:
+        if start is not None and (n is None or prev is None or n != prev + 1):
+            spans.append(str(start) if start == prev else f"{start}-{prev}")
+            start = None
+        if n is not None and start is None:
+            start = n
+        prev = n
+    return ", ".join(spans)
+
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+
+
+def warn_user(message: str, category: type[Warning]) -> None:
+    """`warnings.warn`, attributed to the first caller outside this package."""
+    level = 1
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    warnings.warn(message, category, stacklevel=level)

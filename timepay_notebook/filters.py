@@ -1,0 +1,213 @@
+"""Validating and normalising the nine filters of `GET /api/v1/logs` (no I/O).
+
+`normalize_filters` turns what an analyst writes into the query parameters the API expects, or
+raises `FilterError` naming the problem, before any request is sent:
+
+- exactly the nine documented names; a misspelt one gets a did-you-mean;
+- `None` or `""` means "not filtered";
+- `type` is `"call"` or `"whatsapp"` (any case);
+- `status`, `disposition`, `campaign_id`, `agent_id`: non-blank strings, sent as given;
+- `phone`, `from_phone`: strings of 6-15 digits, optionally with a leading `+`, which is kept
+  (the HTTP layer percent-encodes it);
+- `start_time`, `end_time`: ISO strings (date or date and time), `datetime.date`,
+  `datetime.datetime`, `pandas.Timestamp` or `numpy.datetime64`; sent as `YYYY-MM-DDTHH:MM:SS`. A date-only
+  `end_time` covers that whole day (23:59:59). Timezone-aware values are converted to the API's
+  local time (`API_TIMEZONE`, India Standard Time, unless the client says otherwise) and sent
+  naive. A fractional second rounds inwards (start up, end down), as the API counts whole seconds.
+  `start_time` after `end_time` is an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import re
+from collections.abc import Iterable, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+
+from .errors import FilterError
+
+FILTERS = (
+    "type",
+    "status",
+    "disposition",
+    "from_phone",
+    "phone",
+    "campaign_id",
+    "agent_id",
+    "start_time",
+    "end_time",
+)
+TYPES = ("call", "whatsapp")
+API_TIMEZONE = "Asia/Kolkata"
+WIRE_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+_PHONE = re.compile(r"\+?[0-9]{6,15}")
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def normalize_filters(
+    filters: Mapping[str, object],
+    *,
+    api_timezone: str | dt.tzinfo = API_TIMEZONE,
+    options: Iterable[str] = (),
+) -> dict[str, str]:
+    """The query parameters for `filters`, in the documented order; raises `FilterError`.
+
+    Args:
+        filters: filter name -> value, as passed to `load_logs`.
+        api_timezone: the zone the API's naive times are in; aware times are converted to it.
+        options: other keyword names the caller accepts, offered as did-you-mean suggestions.
+    """
+    unknown = [name for name in filters if name not in FILTERS]
+    if unknown:
+        raise FilterError(_unknown_message(unknown, [*FILTERS, *options]))
+    zone = _zone(api_timezone)
+    params: dict[str, str] = {}
+    for name in FILTERS:
+        value = filters.get(name)
+        if value is None or (isinstance(value, str) and value == ""):
+            continue
+        if name in ("start_time", "end_time"):
+            params[name] = format_time(name, value, zone)
+        elif name in ("phone", "from_phone"):
+            params[name] = _phone(name, value)
+        elif name == "type":
+            params[name] = _type(value)
+        else:
+            params[name] = _text(name, value)
+    start, end = params.get("start_time"), params.get("end_time")
+    if start and end and start > end:
+        raise FilterError(
+            f"start_time {start} is after end_time {end}: nothing can match; swap them?"
+        )
+    return params
+
+
+_ALIASES = {
+    "to": "phone", "customer_phone": "phone", "from": "from_phone", "caller": "from_phone",
+    "channel": "type", "since": "start_time", "until": "end_time", "start_date": "start_time",
+    "end_date": "end_time",
+}  # fmt: skip
+
+
+def suggest(name: str, valid: list[str]) -> str | None:
+    """The valid name `name` most likely meant: an alias, a prefix, or a close spelling."""
+    if name in _ALIASES and _ALIASES[name] in valid:
+        return _ALIASES[name]
+    prefixed = [v for v in valid if v.startswith(name) or name.startswith(v)]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    close = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _unknown_message(unknown: list[str], valid: list[str]) -> str:
+    parts = []
+    for name in unknown:
+        close = suggest(name, valid)
+        hint = f" (did you mean {close!r}?)" if close else ""
+        parts.append(f"{name!r}{hint}")
+    return f"unknown filter {', '.join(parts)}; the filters are: {', '.join(FILTERS)}"
+
+
+def _describe(value: object) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
+
+
+def _text(name: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise FilterError(f"{name} must be a string, got {_describe(value)}")
+    if not value.strip():
+        raise FilterError(f"{name} is blank: pass None to leave it unfiltered")
+    if value != value.strip():
+        raise FilterError(f"{name} {value!r} has leading or trailing spaces")
+    return value
+
+
+def _type(value: object) -> str:
+    text = _text("type", value).lower()
+    if text not in TYPES:
+        raise FilterError(f"type must be one of {', '.join(TYPES)}; got {value!r}")
+    return text
+
+
+def _phone(name: str, value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, str):
+        hint = (
+            f" such as '{value}'" if isinstance(value, int) and not isinstance(value, bool) else ""
+        )
+        raise FilterError(
+            f"{name} must be a string{hint} (numbers lose a leading + or 0), got {_describe(value)}"
+        )
+    if not _PHONE.fullmatch(value):
+        raise FilterError(
+            f"{name} must be 6-15 digits with an optional leading +, e.g. "
+            f"{'+918035450808' if name == 'from_phone' else '8888889956'}; got {value!r}"
+        )
+    return value
+
+
+def _zone(zone: str | dt.tzinfo) -> dt.tzinfo:
+    if isinstance(zone, dt.tzinfo):
+        return zone
+    try:
+        return ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise FilterError(f"unknown time zone {zone!r}") from None
+
+
+def format_time(name: str, value: object, zone: dt.tzinfo) -> str:
+    """`value` as the API's `YYYY-MM-DDTHH:MM:SS` in `zone`; raises `FilterError`."""
+    nanoseconds = getattr(value, "nanosecond", 0)  # a pandas.Timestamp's extra precision
+    moment = _to_datetime(name, value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(zone).replace(tzinfo=None)
+    if moment.microsecond or nanoseconds:
+        moment = moment.replace(microsecond=0)
+        if name == "start_time":
+            moment += dt.timedelta(seconds=1)
+    return moment.strftime(WIRE_TIME_FORMAT)
+
+
+def _to_datetime(name: str, value: object) -> dt.datetime:
+    end_of_day = dt.time(23, 59, 59) if name == "end_time" else dt.time(0, 0, 0)
+    if isinstance(value, np.datetime64):
+        if np.isnat(value):
+            raise FilterError(f"{name} is NaT; pass None to leave it unfiltered")
+        value = value.astype("datetime64[us]").item()
+    if isinstance(value, dt.datetime):  # includes pandas.Timestamp
+        if _is_missing(value):
+            raise FilterError(f"{name} is NaT; pass None to leave it unfiltered")
+        floor = getattr(value, "floor", None)
+        if floor is not None:  # a pandas.Timestamp: to a plain datetime, nanoseconds dropped
+            return floor("us").to_pydatetime()  # type: ignore[no-any-return]
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, end_of_day)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if _DATE_ONLY.fullmatch(text):
+                return dt.datetime.combine(dt.date.fromisoformat(text), end_of_day)
+            return dt.datetime.fromisoformat(text.replace("z", "Z"))
+        except ValueError:
+            raise FilterError(
+                f"{name} {value!r} is not an ISO 8601 date or date and time "
+                "(e.g. '2026-01-17' or '2026-01-17T08:30:00')"
+            ) from None
+    if _is_missing(value):
+        raise FilterError(f"{name} is missing (NaN/NaT); pass None to leave it unfiltered")
+    raise FilterError(
+        f"{name} must be an ISO string, a date, a datetime or a pandas.Timestamp; "
+        f"got {_describe(value)}"
+    )
+
+
+def _is_missing(value: object) -> bool:
+    if isinstance(value, float):
+        return math.isnan(value)
+    return type(value).__name__ in ("NaTType", "NAType")

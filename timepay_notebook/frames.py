@@ -1,0 +1,231 @@
+"""Raw log records -> a typed DataFrame following `schema.SCHEMA`. Pure: no I/O.
+
+Records are added in batches (`FrameBuilder.add`) and held as compact Arrow tables, not as the
+dicts, so a large pull never keeps every raw record alive at once; `finish` types the columns
+once over the whole pull (times parsed, dimensions as categories with one set of categories).
+Missing fields become missing values; unknown fields become extra columns; values that cannot
+be typed become missing, counted in one `UnparsedValuesWarning`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .errors import UnparsedValuesWarning, warn_user
+from .filters import API_TIMEZONE
+from .schema import CATEGORY, DATETIME, INT, OBJECT, SCHEMA, STR, TIME_FORMATS
+
+Record = Mapping[str, Any]
+_STR_DTYPE = pd.StringDtype(na_value=np.nan)  # pandas' default "str"
+_ARROW_COLUMNS = [name for name, dtype in SCHEMA.items() if dtype != OBJECT]
+_ARROW_SCHEMA = pa.schema(
+    [(name, pa.int64() if SCHEMA[name] == INT else pa.large_string()) for name in _ARROW_COLUMNS]
+)
+_INT64_RANGE = (-(2**63), 2**63 - 1)
+
+
+def empty_frame(tz: str | None = None) -> pd.DataFrame:
+    """A frame with no rows and every schema column, typed."""
+    return FrameBuilder(tz=tz).finish()
+
+
+def to_frame(records: Iterable[Record], *, tz: str | None = None) -> pd.DataFrame:
+    """The typed frame of `records` (any iterable of dicts)."""
+    builder = FrameBuilder(tz=tz)
+    builder.add(list(records))
+    return builder.finish()
+
+
+class FrameBuilder:
+    """Accumulates batches of records and builds one typed frame.
+
+    Args:
+        tz: if given, times are localized to `api_timezone` and converted to `tz`.
+        api_timezone: the zone the API's naive times are in.
+    """
+
+    def __init__(self, *, tz: str | None = None, api_timezone: str = API_TIMEZONE) -> None:
+        self.tz = tz
+        self.api_timezone = api_timezone
+        self._tables: list[pa.Table] = []
+        self._objects: dict[str, list[Any]] = {}  # object and extra columns, whole pull
+        self._rows = 0
+        self._unparsed: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return self._rows
+
+    def add(self, records: Sequence[Record]) -> None:
+        """Add a batch of records (dicts as the API sends them)."""
+        records = [r for r in records if isinstance(r, Mapping)]
+        if not records:
+            return
+        try:
+            table = pa.Table.from_pylist(records, schema=_ARROW_SCHEMA)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError):
+            table = self._coerced_table(records)
+        self._tables.append(table)
+        keys: set[str] = set().union(*records)
+        for name in [n for n, d in SCHEMA.items() if d == OBJECT] + sorted(keys - SCHEMA.keys()):
+            column = self._objects.setdefault(name, [None] * self._rows)
+            column.extend([r.get(name) for r in records])
+        self._rows += len(records)
+        for column in self._objects.values():
+            if len(column) < self._rows:  # an extra field this batch did not have
+                column.extend([None] * (self._rows - len(column)))
+
+    def _coerced_table(self, records: Sequence[Record]) -> pa.Table:
+        """The slow path for records whose fields have unexpected types: coerce column by column."""
+        arrays = []
+        for name in _ARROW_COLUMNS:
+            values = [r.get(name) for r in records]
+            if SCHEMA[name] == INT:
+                arrays.append(pa.array(self._integers(name, values), type=pa.int64()))
+            else:
+                arrays.append(pa.array([_text(v) for v in values], type=pa.large_string()))
+        return pa.Table.from_arrays(arrays, schema=_ARROW_SCHEMA)
+
+    def _integers(self, name: str, values: list[Any]) -> list[int | None]:
+        out: list[int | None] = []
+        for value in values:
+            number = _integer(value)
+            if number is None and not _is_missing(value):
+                self._count(name)
+            out.append(number)
+        return out
+
+    def _count(self, name: str, n: int = 1) -> None:
+        self._unparsed[name] = self._unparsed.get(name, 0) + n
+
+    def finish(self) -> pd.DataFrame:
+        """The typed frame of everything added; warns once about values that could not be typed."""
+        table = pa.concat_tables(self._tables) if self._tables else _ARROW_SCHEMA.empty_table()
+        columns: dict[str, Any] = {}
+        for name, dtype in SCHEMA.items():
+            if dtype == OBJECT:
+                columns[name] = pd.Series(
+                    self._objects.get(name, [None] * self._rows), dtype=object
+                )
+                continue
+            column = table.column(name)
+            if dtype == STR:
+                columns[name] = column.to_pandas(types_mapper=_str_mapper)
+            elif dtype == CATEGORY:
+                columns[name] = _categorical(column)
+            elif dtype == DATETIME:
+                columns[name] = self._times(name, column)
+            elif dtype == INT:
+                columns[name] = column.to_pandas(types_mapper=_int_mapper)
+        for name, values in self._objects.items():
+            if name not in SCHEMA:
+                columns[name] = _infer(values)
+        frame = pd.DataFrame(columns, index=pd.RangeIndex(self._rows), copy=False)
+        self._warn()
+        return frame
+
+    def _times(self, name: str, column: pa.ChunkedArray) -> pd.Series:
+        parsed = pc.strptime(column, format=TIME_FORMATS[name], unit="s", error_is_null=True)
+        failed = pc.and_(pc.is_null(parsed), pc.is_valid(column))
+        n_failed = pc.sum(failed).as_py() or 0
+        series: pd.Series = parsed.cast(pa.timestamp("us")).to_pandas()
+        if n_failed:  # a second, slower chance for other ISO spellings
+            idx = np.flatnonzero(failed.to_numpy(zero_copy_only=False))
+            raw = column.take(pa.array(idx)).to_pylist()
+            again = [_iso_time(v, self.api_timezone) for v in raw]
+            series.iloc[idx] = pd.Series(again, dtype=DATETIME).to_numpy()
+            still = sum(v is None for v in again)
+            if still:
+                self._count(name, still)
+        series = series.astype("datetime64[us]")
+        if self.tz:
+            series = series.dt.tz_localize(self.api_timezone, ambiguous="NaT", nonexistent="NaT")
+            series = series.dt.tz_convert(self.tz)
+        return series
+
+    def _warn(self) -> None:
+        if not self._unparsed:
+            return
+        parts = [f"{n:,} {name}" for name, n in self._unparsed.items()]
+        warn_user(
+            f"values that could not be typed became missing: {', '.join(parts)}",
+            UnparsedValuesWarning,
+        )
+
+
+def _str_mapper(arrow_type: pa.DataType) -> Any:
+    return _STR_DTYPE if pa.types.is_large_string(arrow_type) else None
+
+
+def _int_mapper(arrow_type: pa.DataType) -> Any:
+    return pd.Int64Dtype() if pa.types.is_integer(arrow_type) else None
+
+
+def _categorical(column: pa.ChunkedArray) -> pd.Series:
+    series: pd.Series = column.combine_chunks().dictionary_encode().to_pandas()
+    categories = pd.Index(series.cat.categories, dtype=_STR_DTYPE).sort_values()
+    return series.cat.set_categories(categories)
+
+
+def _infer(values: list[Any]) -> pd.Series:
+    if all(isinstance(v, Mapping | list) or v is None for v in values):
+        return pd.Series(values, dtype=object)
+    try:
+        return pd.Series(values)
+    except (TypeError, ValueError):
+        return pd.Series(values, dtype=object)
+
+
+def _text(value: Any) -> str | None:
+    if value is None or _is_missing(value):
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping | list | tuple):
+        return json.dumps(value, default=str, ensure_ascii=False)
+    return str(value)
+
+
+def _integer(value: Any) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value if _INT64_RANGE[0] <= value <= _INT64_RANGE[1] else None
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return _integer(int(value))
+    if isinstance(value, str):
+        try:
+            return _integer(int(value.strip()))
+        except ValueError:
+            try:
+                return _integer(float(value))
+            except ValueError:
+                return None
+    return None
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _iso_time(value: Any, api_timezone: str) -> dt.datetime | None:
+    """Another ISO 8601 spelling (fractions, offsets, `Z`) as naive API-local time, or None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        from zoneinfo import ZoneInfo
+
+        moment = moment.astimezone(ZoneInfo(api_timezone)).replace(tzinfo=None)
+    return moment

@@ -1,0 +1,253 @@
+"""Fetching every page: concurrency, deduplication, and repair when the data moves mid-pull.
+
+The strategy, independent of the order the server pages in:
+
+1. Page 1 gives `total` and `total_pages`.
+2. Pages 2..N are fetched by at most `max_workers` threads, handed on in page order. The number
+   in flight halves when the server answers 429 and grows back by one after a run of pages
+   without one (additive increase, multiplicative decrease).
+3. While the last page says `has_next`, the next page is fetched, until one brings nothing new
+   (a guard stops a server that never stops saying `has_next`).
+4. Logs are deduplicated by id (`schema.ID_FIELDS`, else the whole record).
+5. If the data moved during the pull (a page reported another total, a log was seen twice, or
+   logs appeared past the last page), a log may have slid from a page not yet fetched into one
+   already fetched, and been missed by every request. A second pass then reads the pages one
+   after another in page order: as logs only move to later pages when others arrive, a
+   sequential pass cannot miss a log that existed when the pull began. Logs it finds are added.
+
+Failures after the transport's retries are recorded per page, never dropped: the caller decides
+to raise or warn.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import AuthenticationError, RateLimitError, TimePayError
+from .schema import ID_FIELDS
+from .transport import Page
+
+FetchPage = Callable[[int], Page]
+OnPage = Callable[[int, int], None]  # (pages done, pages expected)
+
+
+@dataclass
+class PullReport:
+    """What happened during a pull; the basis of `df.attrs` and of warnings."""
+
+    total: int = 0  # the server's total on page 1
+    final_total: int = 0  # the last total the server reported
+    total_pages: int = 0  # on page 1
+    pages_fetched: int = 0
+    unique: int = 0
+    duplicates: int = 0
+    failed_pages: dict[int, str] = field(default_factory=dict)
+    moved: bool = False
+    repaired: bool = False
+    guard_hit: bool = False
+    throttled: int = 0
+    concurrency: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        return not self.failed_pages
+
+
+class AdaptiveLimit:
+    """How many requests may be in flight: halves on a 429, +1 after `window` clean pages."""
+
+    def __init__(self, maximum: int, window: int = 8) -> None:
+        self.maximum = self.value = self.lowest = max(1, maximum)
+        self.window = window
+        self._clean = 0
+
+    def record(self, throttled: bool) -> None:
+        if throttled:
+            self.value = max(1, self.value // 2)
+            self.lowest = min(self.lowest, self.value)
+            self._clean = 0
+            return
+        self._clean += 1
+        if self._clean >= self.window and self.value < self.maximum:
+            self.value += 1
+            self._clean = 0
+
+
+def record_key(record: dict[str, Any]) -> str:
+    """What identifies a log: its id field, else the whole record."""
+    for name in ID_FIELDS:
+        value = record.get(name)
+        if value is not None and value != "":
+            return f"{name}\x00{value}"
+    return "record\x00" + json.dumps(record, sort_keys=True, default=str)
+
+
+class Puller:
+    """Yields the new (unseen) logs of each page of one query, in page order.
+
+    Args:
+        fetch: fetches one page (with retries), raising `TimePayError` when it can't.
+        max_workers: the most requests in flight.
+        on_page: called after each page with (pages done, pages expected).
+        max_extra_pages: most pages fetched past the last one page 1 announced
+            (default: as many as page 1 announced, at least 10).
+    """
+
+    def __init__(
+        self,
+        fetch: FetchPage,
+        *,
+        max_workers: int = 4,
+        on_page: OnPage | None = None,
+        max_extra_pages: int | None = None,
+    ) -> None:
+        self.fetch = fetch
+        self.limit = AdaptiveLimit(max_workers)
+        self.on_page = on_page
+        self.max_extra_pages = max_extra_pages
+        self.report = PullReport()
+        self._seen: set[str] = set()
+        self._totals: set[int] = set()
+        self._expected = 0
+        self._stopped: str | None = None  # why no more pages are requested (a fatal error)
+        self._lock = threading.Lock()
+
+    def pages(self) -> Iterator[list[dict[str, Any]]]:
+        """The unseen logs of each page; raises if page 1 fails, records later failures."""
+        first = self.fetch(1)
+        report = self.report
+        report.total = report.final_total = first.total
+        report.total_pages = first.total_pages
+        self._expected = max(1, first.total_pages)
+        yield self._take(first)
+        last = first
+        if first.total_pages > 1:
+            last_or_none = yield from self._concurrent(range(2, first.total_pages + 1))
+            last = last_or_none or last
+        extra = (
+            self.max_extra_pages if self.max_extra_pages is not None else max(10, first.total_pages)
+        )
+        if last.number == max(1, first.total_pages):
+            yield from self._continue(last, extra)
+        if report.moved and not self._stopped:
+            report.repaired = True
+            yield from self._sequential_pass(extra)
+        report.concurrency = {
+            "max": self.limit.maximum, "lowest": self.limit.lowest, "final": self.limit.value,
+        }  # fmt: skip
+
+    def _take(self, page: Page) -> list[dict[str, Any]]:
+        """The logs of `page` not seen before; notes totals and duplicates."""
+        report = self.report
+        report.pages_fetched += 1
+        report.throttled += page.throttled
+        report.final_total = page.total
+        self._totals.add(page.total)
+        if len(self._totals) > 1:
+            report.moved = True
+        new = []
+        for record in page.records:
+            key = record_key(record)
+            if key in self._seen:
+                if not report.repaired:  # the second pass re-reads what it has on purpose
+                    report.duplicates += 1
+                    report.moved = True
+                continue
+            self._seen.add(key)
+            new.append(record)
+        report.unique += len(new)
+        if self.on_page:
+            self.on_page(report.pages_fetched, max(self._expected, report.pages_fetched))
+        return new
+
+    def _fail(self, number: int, error: BaseException) -> None:
+        again = "second pass: " if self.report.repaired else ""
+        self.report.failed_pages[number] = f"{again}{error}"
+        if isinstance(error, AuthenticationError):
+            self._stopped = str(error)
+
+    def _concurrent(self, numbers: range) -> Generator[list[dict[str, Any]], None, Page | None]:
+        """Fetch `numbers` concurrently; yield in page order. Returns the last page if fetched."""
+        todo = iter(numbers)
+        pending: dict[Future[Page], int] = {}
+        done: dict[int, Page | None] = {}
+        next_out = numbers.start
+        last: Page | None = None
+        pool = ThreadPoolExecutor(self.limit.maximum, thread_name_prefix="timepay-page")
+        try:
+            while True:
+                while len(pending) < self.limit.value and not self._stopped:
+                    number = next(todo, None)
+                    if number is None:
+                        break
+                    pending[pool.submit(self.fetch, number)] = number
+                if not pending:
+                    break
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    number = pending.pop(future)
+                    try:
+                        page = future.result()
+                    except TimePayError as error:
+                        self.limit.record(throttled=isinstance(error, RateLimitError))
+                        self._fail(number, error)
+                        done[number] = None
+                    else:
+                        self.limit.record(throttled=page.throttled > 0)
+                        done[number] = page
+                while next_out in done:
+                    page_or_none = done.pop(next_out)
+                    if page_or_none is not None:
+                        last = page_or_none
+                        yield self._take(page_or_none)
+                    next_out += 1
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+        for number in todo if self._stopped else ():
+            self.report.failed_pages.setdefault(number, f"not requested: {self._stopped}")
+        return last if last is not None and last.number == numbers.stop - 1 else None
+
+    def _continue(self, last: Page, extra: int) -> Iterator[list[dict[str, Any]]]:
+        """Follow `has_next` past the announced last page until a page brings nothing new."""
+        fetched = 0
+        while last.has_next and not self._stopped:
+            if fetched >= extra:
+                self.report.guard_hit = True
+                return
+            number = last.number + 1
+            self._expected = max(self._expected, number)
+            try:
+                page = self.fetch(number)
+            except TimePayError as error:
+                self._fail(number, error)
+                return
+            fetched += 1
+            new = self._take(page)
+            if not new:
+                return
+            self.report.moved = True  # logs past the announced end: the data grew
+            yield new
+            last = page
+
+    def _sequential_pass(self, extra: int) -> Iterator[list[dict[str, Any]]]:
+        """Read every page again, one after another in page order, keeping unseen logs."""
+        number = 1
+        self._expected += max(1, self.report.total_pages)
+        while not self._stopped:
+            try:
+                page = self.fetch(number)
+            except TimePayError as error:
+                self._fail(number, error)
+                return
+            yield self._take(page)
+            if not page.has_next or not page.records:
+                return
+            if number >= page.total_pages + extra:
+                self.report.guard_hit = True
+                return
+            number += 1

@@ -1,0 +1,215 @@
+"""HTTP for the logs endpoint: the session, retries, and turning answers into pages or errors.
+
+Retries on 429, 5xx, dropped connections and timeouts are urllib3's `Retry` (exponential backoff
+with jitter, `Retry-After` honoured in seconds or as an HTTP-date). What urllib3 cannot see, a 200
+whose body is not the JSON it should be (an HTML page, a truncated body), is retried here with
+the same backoff. No DataFrame is built here.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from .errors import APIError, AuthenticationError, NetworkError, RateLimitError, redact_url
+
+DEFAULT_BASE_URL = "https://api.agents.timepay.ai"
+LOGS_PATH = "/api/v1/logs"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+BACKOFF_MAX = 30.0
+logger = logging.getLogger("timepay_notebook")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of logs as the API sent it."""
+
+    number: int
+    records: list[dict[str, Any]]
+    total: int
+    total_pages: int
+    has_next: bool
+    throttled: int = 0  # 429 answers seen (and retried) while fetching it
+
+
+class BearerAuth(requests.auth.AuthBase):
+    """Adds `Authorization: Bearer <token>`; its repr never shows the token."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
+
+    def __repr__(self) -> str:
+        return "BearerAuth(token=***)"
+
+
+def make_retry(retries: int, backoff: float) -> Retry:
+    """urllib3's retry policy for idempotent GETs of the logs endpoint."""
+    return Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        other=0,
+        allowed_methods=frozenset({"GET"}),
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=backoff,
+        backoff_jitter=backoff / 2,
+        backoff_max=BACKOFF_MAX,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+        raise_on_redirect=False,
+    )
+
+
+def mount_retrying_adapter(
+    session: requests.Session, *, pool_size: int, retries: int, backoff: float
+) -> requests.Session:
+    """Mount an adapter with a pool of `pool_size` connections and `make_retry` on `session`."""
+    adapter = HTTPAdapter(
+        pool_connections=1, pool_maxsize=pool_size, max_retries=make_retry(retries, backoff)
+    )
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+class Transport:
+    """Requests to `GET /api/v1/logs`, each with a timeout, answered as pages or errors."""
+
+    def __init__(
+        self,
+        session: requests.Session,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float,
+        retries: int,
+        backoff: float,
+    ) -> None:
+        self.session = session
+        self.url = base_url.rstrip("/") + LOGS_PATH
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self._auth = BearerAuth(token)
+
+    def page(self, params: Mapping[str, str], number: int) -> Page:
+        """Page `number` of the logs matching `params`."""
+        body, throttled, url = self._get({**params, "page": str(number)})
+        data, pagination = body.get("data"), body.get("pagination")
+        if not isinstance(data, list) or not isinstance(pagination, Mapping):
+            raise APIError(200, "the response has no 'data' list or no 'pagination' block", url)
+        if not all(isinstance(r, dict) for r in data):
+            raise APIError(200, "the response's 'data' holds something other than logs", url)
+        try:
+            total = int(pagination["total"])
+            total_pages = int(pagination.get("total_pages", -(-total // 10)))
+            has_next = bool(pagination.get("has_next", number < total_pages))
+        except (KeyError, TypeError, ValueError):
+            raise APIError(200, f"unreadable pagination block: {dict(pagination)!r}", url) from None
+        return Page(number, data, total, total_pages, has_next, throttled)
+
+    def count(self, params: Mapping[str, str]) -> int:
+        """How many logs match `params` (`count_only=true`)."""
+        body, _, url = self._get({**params, "count_only": "true"})
+        total = body.get("total")
+        if isinstance(total, bool) or not isinstance(total, int):
+            raise APIError(200, f"the count-only answer has no integer 'total': {body!r:.200}", url)
+        return total
+
+    def _get(self, params: Mapping[str, str]) -> tuple[dict[str, Any], int, str]:
+        """The JSON body, the 429s retried on the way, and the URL; retries unreadable bodies."""
+        throttled = 0
+        for attempt in range(self.retries + 1):
+            started = time.monotonic()
+            try:
+                response = self.session.get(
+                    self.url, params=params, auth=self._auth, timeout=self.timeout
+                )
+            except requests.exceptions.ChunkedEncodingError as exc:
+                error: Exception = exc
+                url = self.url
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                raise NetworkError(_network_message(exc, self.url, self.timeout)) from None
+            else:
+                url = response.url
+                throttled += _throttled(response)
+                logger.debug(
+                    "GET %s -> %s in %.3f s", redact_url(url), response.status_code,
+                    time.monotonic() - started,
+                )  # fmt: skip
+                if response.status_code >= 400:
+                    raise _status_error(response)
+                try:
+                    body = response.json()
+                except ValueError as exc:
+                    error = exc
+                else:
+                    if not isinstance(body, dict):
+                        raise APIError(
+                            response.status_code, "the response is not a JSON object", url
+                        )
+                    if body.get("success") is False:
+                        raise APIError(response.status_code, _server_message(response), url)
+                    return body, throttled, url
+            if attempt < self.retries:
+                time.sleep(
+                    min(BACKOFF_MAX, self.backoff * 2**attempt) + random.uniform(0, self.backoff)
+                )
+        raise APIError(
+            200, f"the response was not valid JSON after {self.retries + 1} attempts ({error})", url
+        )
+
+
+def _throttled(response: requests.Response) -> int:
+    retries = getattr(response.raw, "retries", None)
+    history = getattr(retries, "history", ()) or ()
+    return sum(1 for h in history if getattr(h, "status", None) == 429)
+
+
+def _status_error(response: requests.Response) -> APIError:
+    status, message, url = response.status_code, _server_message(response), response.url
+    if status in (401, 403):
+        return AuthenticationError(status, message, url)
+    if status == 429:
+        return RateLimitError(status, f"{message} (still rate limited after every retry)", url)
+    return APIError(status, message, url)
+
+
+def _server_message(response: requests.Response) -> str:
+    """What the server said: the JSON message, an HTML title, or the start of the text."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        for key in ("message", "error", "detail"):
+            if isinstance(body.get(key), str) and body[key]:
+                return str(body[key])
+    text = response.text or ""
+    title = re.search(r"<title>(.*?)</title>", text, flags=re.I | re.S)
+    if title:
+        return f"{title.group(1).strip()} (an HTML page)"
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).strip()
+    return text[:200] or (response.reason or "no message")
+
+
+def _network_message(exc: Exception, url: str, timeout: float) -> str:
+    if isinstance(exc, requests.Timeout):
+        return f"no answer from {redact_url(url)} within {timeout:g} s, after every retry"
+    reason = str(exc.args[0] if exc.args else exc)
+    reason = re.sub(r"\(Caused by (\w+)\(.*", r"(\1)", reason)
+    return f"could not reach {redact_url(url)} after every retry: {reason}"
