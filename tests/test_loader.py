@@ -176,6 +176,35 @@ def test_mixed_faults_at_a_high_rate() -> None:
         assert ids(frame) == ids(srv.truth(type="call"))
 
 
+def test_a_success_false_body_is_an_api_error_with_the_servers_message() -> None:
+    with (
+        SandboxServer(n_logs=30, faults=Faults(schedule={1: "unsuccessful"})) as srv,
+        fast_client(srv) as c,
+    ):
+        with pytest.raises(tp.APIError) as info:
+            c.count_logs()
+        assert info.value.status == 200
+        assert info.value.message == "injected failure"
+        assert info.value.url.startswith(srv.url)
+        assert c.count_logs() == 30
+
+
+def test_progress_bar_is_sized_from_page_1(
+    sandbox: SandboxServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with tp.TimePayClient(sandbox.token, sandbox.url, progress=True) as c:
+        c.load_logs(type="whatsapp")
+    err = capsys.readouterr().err
+    pages = -(-sandbox.count(type="whatsapp") // 10)
+    assert "TimePay logs" in err
+    assert f"/{pages} [" in err  # sized from page 1
+    with tp.TimePayClient(
+        sandbox.token, sandbox.url
+    ) as c:  # progress=None: off when not interactive
+        c.load_logs(type="whatsapp")
+    assert capsys.readouterr().err == ""
+
+
 def test_retries_exhausted_raise_naming_the_pages_and_keep_the_rest() -> None:
     faults = Faults(pages={7: "500", 12: "html"})
     with SandboxServer(n_logs=200, faults=faults) as srv, fast_client(srv, retries=2) as c:

@@ -74,6 +74,13 @@ def test_injected_drop_closes_the_connection(small: SandboxServer) -> None:
     assert small.stats.faults == {"drop": 1}
 
 
+def test_injected_unsuccessful_body_is_a_200(small: SandboxServer) -> None:
+    small.faults = Faults(schedule={1: "unsuccessful"})
+    r = get(small)
+    assert r.status_code == 200
+    assert r.json() == {"success": False, "error": "upstream", "message": "injected failure"}
+
+
 def test_faults_by_page_always_or_a_number_of_times(small: SandboxServer) -> None:
     small.faults = Faults(pages={2: "500", 3: ("503", 2)})
     with requests.Session() as s:

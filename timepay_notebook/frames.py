@@ -27,9 +27,16 @@ from .schema import CATEGORY, DATETIME, INT, OBJECT, SCHEMA, STR, TIME_FORMATS
 Record = Mapping[str, Any]
 _STR_DTYPE = pd.StringDtype(na_value=np.nan)  # pandas' default "str"
 _ARROW_COLUMNS = [name for name, dtype in SCHEMA.items() if dtype != OBJECT]
-_ARROW_SCHEMA = pa.schema(
+_RAW_SCHEMA = pa.schema(
     [(name, pa.int64() if SCHEMA[name] == INT else pa.large_string()) for name in _ARROW_COLUMNS]
 )
+_TYPED_TYPES = {
+    STR: pa.large_string(),
+    CATEGORY: pa.dictionary(pa.int32(), pa.large_string()),
+    DATETIME: pa.timestamp("us"),
+    INT: pa.int64(),
+}
+_TYPED_SCHEMA = pa.schema([(name, _TYPED_TYPES[SCHEMA[name]]) for name in _ARROW_COLUMNS])
 _INT64_RANGE = (-(2**63), 2**63 - 1)
 
 
@@ -47,6 +54,9 @@ def to_frame(records: Iterable[Record], *, tz: str | None = None) -> pd.DataFram
 
 class FrameBuilder:
     """Accumulates batches of records and builds one typed frame.
+
+    Each batch is typed as it arrives (times parsed, dimensions dictionary-encoded) and kept as
+    an Arrow table, so its raw strings are freed at once.
 
     Args:
         tz: if given, times are localized to `api_timezone` and converted to `tz`.
@@ -70,10 +80,10 @@ class FrameBuilder:
         if not records:
             return
         try:
-            table = pa.Table.from_pylist(records, schema=_ARROW_SCHEMA)
+            raw = pa.Table.from_pylist(records, schema=_RAW_SCHEMA)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError):
-            table = self._coerced_table(records)
-        self._tables.append(table)
+            raw = self._coerced_table(records)
+        self._tables.append(self._typed(raw))
         keys: set[str] = set().union(*records)
         for name in [n for n, d in SCHEMA.items() if d == OBJECT] + sorted(keys - SCHEMA.keys()):
             column = self._objects.setdefault(name, [None] * self._rows)
@@ -92,7 +102,32 @@ class FrameBuilder:
                 arrays.append(pa.array(self._integers(name, values), type=pa.int64()))
             else:
                 arrays.append(pa.array([_text(v) for v in values], type=pa.large_string()))
-        return pa.Table.from_arrays(arrays, schema=_ARROW_SCHEMA)
+        return pa.Table.from_arrays(arrays, schema=_RAW_SCHEMA)
+
+    def _typed(self, raw: pa.Table) -> pa.Table:
+        """A raw batch with times parsed and dimensions dictionary-encoded."""
+        arrays = []
+        for name in _ARROW_COLUMNS:
+            column = raw.column(name).combine_chunks()
+            if SCHEMA[name] == DATETIME:
+                column = self._times(name, column)
+            elif SCHEMA[name] == CATEGORY:
+                column = column.dictionary_encode()
+            arrays.append(column)
+        return pa.Table.from_arrays(arrays, schema=_TYPED_SCHEMA)
+
+    def _times(self, name: str, raw: pa.Array) -> pa.Array:
+        parsed = pc.strptime(raw, format=TIME_FORMATS[name], unit="us", error_is_null=True)
+        failed = pc.and_(pc.is_null(parsed), pc.is_valid(raw))
+        if not pc.any(failed).as_py():
+            return parsed
+        # a second, slower chance for other ISO spellings (fractions, offsets, "Z")
+        values = parsed.to_pylist()
+        for i in np.flatnonzero(failed.to_numpy(zero_copy_only=False)):
+            values[i] = _iso_time(raw[i].as_py(), self.api_timezone)
+            if values[i] is None:
+                self._count(name)
+        return pa.array(values, type=pa.timestamp("us"))
 
     def _integers(self, name: str, values: list[Any]) -> list[int | None]:
         out: list[int | None] = []
@@ -108,7 +143,8 @@ class FrameBuilder:
 
     def finish(self) -> pd.DataFrame:
         """The typed frame of everything added; warns once about values that could not be typed."""
-        table = pa.concat_tables(self._tables) if self._tables else _ARROW_SCHEMA.empty_table()
+        table = pa.concat_tables(self._tables) if self._tables else _TYPED_SCHEMA.empty_table()
+        self._tables = []
         columns: dict[str, Any] = {}
         for name, dtype in SCHEMA.items():
             if dtype == OBJECT:
@@ -122,9 +158,10 @@ class FrameBuilder:
             elif dtype == CATEGORY:
                 columns[name] = _categorical(column)
             elif dtype == DATETIME:
-                columns[name] = self._times(name, column)
+                columns[name] = self._localized(column.to_pandas().astype("datetime64[us]"))
             elif dtype == INT:
                 columns[name] = column.to_pandas(types_mapper=_int_mapper)
+        del table
         for name, values in self._objects.items():
             if name not in SCHEMA:
                 columns[name] = _infer(values)
@@ -132,24 +169,11 @@ class FrameBuilder:
         self._warn()
         return frame
 
-    def _times(self, name: str, column: pa.ChunkedArray) -> pd.Series:
-        parsed = pc.strptime(column, format=TIME_FORMATS[name], unit="s", error_is_null=True)
-        failed = pc.and_(pc.is_null(parsed), pc.is_valid(column))
-        n_failed = pc.sum(failed).as_py() or 0
-        series: pd.Series = parsed.cast(pa.timestamp("us")).to_pandas()
-        if n_failed:  # a second, slower chance for other ISO spellings
-            idx = np.flatnonzero(failed.to_numpy(zero_copy_only=False))
-            raw = column.take(pa.array(idx)).to_pylist()
-            again = [_iso_time(v, self.api_timezone) for v in raw]
-            series.iloc[idx] = pd.Series(again, dtype=DATETIME).to_numpy()
-            still = sum(v is None for v in again)
-            if still:
-                self._count(name, still)
-        series = series.astype("datetime64[us]")
-        if self.tz:
-            series = series.dt.tz_localize(self.api_timezone, ambiguous="NaT", nonexistent="NaT")
-            series = series.dt.tz_convert(self.tz)
-        return series
+    def _localized(self, series: pd.Series) -> pd.Series:
+        if not self.tz:
+            return series
+        series = series.dt.tz_localize(self.api_timezone, ambiguous="NaT", nonexistent="NaT")
+        return series.dt.tz_convert(self.tz)
 
     def _warn(self) -> None:
         if not self._unparsed:
@@ -170,7 +194,7 @@ def _int_mapper(arrow_type: pa.DataType) -> Any:
 
 
 def _categorical(column: pa.ChunkedArray) -> pd.Series:
-    series: pd.Series = column.combine_chunks().dictionary_encode().to_pandas()
+    series: pd.Series = column.to_pandas()  # one set of categories for every chunk
     categories = pd.Index(series.cat.categories, dtype=_STR_DTYPE).sort_values()
     return series.cat.set_categories(categories)
 

@@ -39,7 +39,8 @@ The contract it serves (our reading of the API page, exact where the page is sil
   `{"promised_amount": int, "promised_date": "YYYY-MM-DD"}` on Promise to Pay and `{}` elsewhere.
 
 Knobs for tests and benchmarks: `latency`, `Faults` (429 with `Retry-After`, 5xx, an HTML 502,
-a truncated 200, a dropped connection; at a rate, by request number or by page), `Drift` (logs
+a truncated 200, a dropped connection, a 200 saying `success: false`; at a rate, by request
+number or by page), `Drift` (logs
 arriving every N requests), `max_in_flight` and `max_per_second` (429 past them), and
 `always_has_next` (a broken server that never ends).
 """

@@ -9,13 +9,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-FAULT_KINDS = ("429", "500", "502", "503", "html", "truncated", "drop")
+FAULT_KINDS = ("429", "500", "502", "503", "html", "truncated", "drop", "unsuccessful")
 """
 - ``429``: Too Many Requests with a ``Retry-After`` header.
 - ``500``/``502``/``503``: a JSON error body with that status.
 - ``html``: a 502 whose body is an HTML error page (as a proxy in front of an API sends).
 - ``truncated``: status 200 and a JSON body cut in half (Content-Length matches the cut body).
 - ``drop``: the connection is closed without any response.
+- ``unsuccessful``: status 200 with ``{"success": false, "message": ...}``.
 """
 
 

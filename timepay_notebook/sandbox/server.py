@@ -355,6 +355,8 @@ class SandboxServer:
             reply.raw(200, "application/json", body[: len(body) // 2])
         elif fault == "drop":
             reply.drop()
+        elif fault == "unsuccessful":
+            reply.json(200, {"success": False, "error": "upstream", "message": "injected failure"})
 
 
 _HTML_502 = (
