@@ -172,8 +172,11 @@ class FrameBuilder:
     def _localized(self, series: pd.Series) -> pd.Series:
         if not self.tz:
             return series
-        series = series.dt.tz_localize(self.api_timezone, ambiguous="NaT", nonexistent="NaT")
-        return series.dt.tz_convert(self.tz)
+        local: pd.Series = series.dt.tz_localize(
+            self.api_timezone, ambiguous="NaT", nonexistent="NaT"
+        )
+        converted: pd.Series = local.dt.tz_convert(self.tz)
+        return converted
 
     def _warn(self) -> None:
         if not self._unparsed:
