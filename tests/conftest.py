@@ -21,3 +21,12 @@ def sandbox() -> Iterator[SandboxServer]:
 def http() -> Iterator[requests.Session]:
     with requests.Session() as session:
         yield session
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Clients' default cache goes to a temporary directory, never the user's."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("TIMEPAY_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    yield
+    patch.undo()

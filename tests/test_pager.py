@@ -22,7 +22,7 @@ class MovingData:
         self.added = 0
         self.requests: list[int] = []
 
-    def page(self, number: int) -> Page:
+    def page(self, number: int, fresh: bool = False) -> Page:
         with self.lock:
             self.requests.append(number)
             chunk = self.logs[10 * (number - 1) : 10 * number]
@@ -49,7 +49,7 @@ def test_a_log_that_slides_into_a_fetched_page_is_recovered_by_the_second_pass()
     data = MovingData(60)
     page3_read = threading.Event()
 
-    def fetch(number: int) -> Page:
+    def fetch(number: int, fresh: bool = False) -> Page:
         if number == 2:
             assert page3_read.wait(5)  # page 3 is read before page 2 ...
         page = data.page(number)
@@ -85,7 +85,7 @@ def test_no_movement_means_no_second_pass() -> None:
 def test_growth_past_the_last_page_is_followed_while_has_next() -> None:
     data = MovingData(30)
 
-    def fetch(number: int) -> Page:
+    def fetch(number: int, fresh: bool = False) -> Page:
         page = data.page(number)
         if number == 2 and data.added == 0:
             with data.lock:
@@ -101,7 +101,7 @@ def test_growth_past_the_last_page_is_followed_while_has_next() -> None:
 
 
 def test_a_server_that_always_says_has_next_stops() -> None:
-    def fetch(number: int) -> Page:
+    def fetch(number: int, fresh: bool = False) -> Page:
         records = [{"call_id": f"c{number}-{i}"} for i in range(10)] if number <= 2 else []
         return Page(number, records, 20, 2, True)
 
@@ -112,7 +112,7 @@ def test_a_server_that_always_says_has_next_stops() -> None:
 
 
 def test_a_server_that_always_has_new_logs_hits_the_guard() -> None:
-    def fetch(number: int) -> Page:
+    def fetch(number: int, fresh: bool = False) -> Page:
         return Page(number, [{"call_id": f"p{number}"}], 1, 1, True)
 
     puller = Puller(fetch, max_workers=2, max_extra_pages=5)
@@ -124,7 +124,7 @@ def test_a_server_that_always_has_new_logs_hits_the_guard() -> None:
 def test_failed_pages_are_recorded_and_the_rest_kept() -> None:
     data = MovingData(50)
 
-    def fetch(number: int) -> Page:
+    def fetch(number: int, fresh: bool = False) -> Page:
         if number == 3:
             raise APIError(500, "boom", "http://x")
         return data.page(number)
@@ -139,7 +139,7 @@ def test_failed_pages_are_recorded_and_the_rest_kept() -> None:
 def test_authentication_failure_stops_requesting() -> None:
     data = MovingData(200)
 
-    def fetch(number: int) -> Page:
+    def fetch(number: int, fresh: bool = False) -> Page:
         if number >= 5:
             raise AuthenticationError(401, "revoked", "http://x")
         return data.page(number)
@@ -169,7 +169,7 @@ def test_rate_limit_errors_lower_concurrency() -> None:
     lock = threading.Lock()
     throttled = {2, 3, 4, 5}
 
-    def fetch(number: int) -> Page:
+    def fetch(number: int, fresh: bool = False) -> Page:
         nonlocal in_flight
         with lock:
             in_flight += 1

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from .cache import cache_info, clear_cache, default_cache_path, open_session
 from .client import BASE_URL_ENV, TOKEN_ENV, TimePayClient
 from .errors import TimePayError
 from .export import write_frame
@@ -63,6 +64,11 @@ def _parser() -> argparse.ArgumentParser:
     _filter_flags(export)
     export.add_argument("--out", required=True, help="output file: .parquet or .csv")
     export.set_defaults(command=_export, name="export")
+
+    cache = sub.add_parser("cache", help="show or clear the response cache")
+    cache.add_argument("action", choices=("info", "clear"))
+    cache.add_argument("--cache", help="cache file (default: the user's cache directory)")
+    cache.set_defaults(command=_cache, name="cache")
     return parser
 
 
@@ -99,6 +105,19 @@ def _client(args: argparse.Namespace) -> TimePayClient:
 
 def _filters(args: argparse.Namespace) -> dict[str, Any]:
     return {name: getattr(args, name) for name in FILTERS if getattr(args, name) is not None}
+
+
+def _cache(args: argparse.Namespace) -> int:
+    path = args.cache or default_cache_path()
+    with open_session(path) as session:
+        if args.action == "clear":
+            print(f"cleared {clear_cache(session):,} cached answers from {path}")
+        else:
+            info = cache_info(session)
+            print(f"file: {info['file']}")
+            print(f"size: {info['size_bytes']:,} bytes")
+            print(f"entries: {info['entries']:,}")
+    return 0
 
 
 def _count(args: argparse.Namespace) -> int:

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
-import requests
 
+from . import cache as caching
 from .errors import (
     AuthenticationError,
     CountMismatchWarning,
     IncompletePullError,
     PagingGuardWarning,
     PartialDataWarning,
+    StaleCacheWarning,
     describe_pages,
     redact_url,
     warn_user,
@@ -27,7 +28,7 @@ from .filters import API_TIMEZONE, normalize_filters
 from .frames import FrameBuilder
 from .pager import Puller, PullReport
 from .progress import Progress
-from .transport import DEFAULT_BASE_URL, Transport, mount_retrying_adapter
+from .transport import DEFAULT_BASE_URL, Page, Transport, mount_retrying_adapter
 
 OnError = Literal["raise", "warn"]
 TOKEN_ENV, BASE_URL_ENV = "TIMEPAY_API_TOKEN", "TIMEPAY_BASE_URL"
@@ -45,11 +46,16 @@ class TimePayClient:
         timeout: seconds to wait for each answer.
         retries: retries of a failed request (429, 5xx, dropped connections, timeouts,
             unreadable bodies), with exponential backoff and jitter.
-        cache: accepted for forward compatibility; responses are not cached yet.
+        cache: True (default) caches answers in `timepay_notebook.cache.default_cache_path()`;
+            a path chooses the SQLite file; a `requests_cache.CachedSession` is used as given
+            (made token-safe); False sends every request. See `timepay_notebook.cache`.
         progress: show a progress bar; None shows one in Jupyter and terminals.
         backoff: backoff factor in seconds (waits are about backoff * 2**attempt).
         api_timezone: the zone the API's naive times are in (timezone-aware filter values are
             converted to it; `tz=` frames are localized from it).
+        expire_after: how long cached answers of windows reaching now are kept.
+        closed_expire_after: how long cached answers of closed windows are kept (a window is
+            closed when its `end_time` is more than `closed_lag` before now).
     """
 
     def __init__(
@@ -60,10 +66,13 @@ class TimePayClient:
         max_workers: int = 4,
         timeout: float = 30.0,
         retries: int = 5,
-        cache: bool | str | object = True,
+        cache: caching.CacheOption = True,
         progress: bool | None = None,
         backoff: float = 0.5,
         api_timezone: str = API_TIMEZONE,
+        expire_after: dt.timedelta | float = caching.EXPIRE_AFTER,
+        closed_expire_after: dt.timedelta | float = caching.CLOSED_EXPIRE_AFTER,
+        closed_lag: dt.timedelta | float = caching.CLOSED_LAG,
     ) -> None:
         self.base_url = _base_url(base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL)
         token = token if token is not None else os.environ.get(TOKEN_ENV)
@@ -78,21 +87,33 @@ class TimePayClient:
         self.max_workers = max_workers
         self.timeout = float(timeout)
         self.retries = retries
-        self.cache = cache
         self.progress = progress
         self.api_timezone = _zone_name(api_timezone)
+        self.expire_after = _seconds("expire_after", expire_after)
+        self.closed_expire_after = _seconds("closed_expire_after", closed_expire_after)
+        self.closed_lag = _seconds("closed_lag", closed_lag)
         self.session = mount_retrying_adapter(
-            requests.Session(), pool_size=max_workers + 2, retries=retries, backoff=backoff
+            caching.open_session(cache), pool_size=max_workers + 2, retries=retries, backoff=backoff
         )
         self.session.headers["User-Agent"] = "timepay-notebook"
         self._transport = Transport(
-            self.session,
-            self.base_url,
-            token,
-            timeout=self.timeout,
-            retries=retries,
-            backoff=backoff,
-        )
+            self.session, self.base_url, token, timeout=self.timeout, retries=retries,
+            backoff=backoff, expiry=self._expiry,
+        )  # fmt: skip
+
+    def _expiry(self, params: Mapping[str, str]) -> dt.timedelta:
+        return caching.expire_after(
+            params, api_timezone=self.api_timezone, live=self.expire_after,
+            closed=self.closed_expire_after, lag=self.closed_lag,
+        )  # fmt: skip
+
+    def cache_info(self) -> dict[str, Any]:
+        """The cache file, its size in bytes and how many answers it holds."""
+        return caching.cache_info(self.session)
+
+    def clear_cache(self) -> int:
+        """Delete every cached answer; returns how many there were."""
+        return caching.clear_cache(self.session)
 
     def __repr__(self) -> str:
         return (
@@ -121,7 +142,9 @@ class TimePayClient:
 
     def count_logs(self, **filters: Any) -> int:
         """How many logs match `filters` (one `count_only=true` request)."""
-        return self._transport.count(self.params(**filters))
+        params = self.params(**filters)
+        self._transport.reset()
+        return self._transport.count(params)
 
     def iter_pages(
         self, *, on_error: OnError = "raise", **filters: Any
@@ -180,7 +203,12 @@ class TimePayClient:
         return frame
 
     def _puller(self, params: dict[str, str]) -> Puller:
-        return Puller(lambda n: self._transport.page(params, n), max_workers=self.max_workers)
+        self._transport.reset()
+
+        def fetch(number: int, fresh: bool) -> Page:
+            return self._transport.page(params, number, fresh)
+
+        return Puller(fetch, max_workers=self.max_workers)
 
     def _attrs(self, params: dict[str, str], report: PullReport, tz: str | None) -> dict[str, Any]:
         mismatch = None
@@ -200,6 +228,8 @@ class TimePayClient:
             "failed_pages": dict(report.failed_pages),
             "count_mismatch": mismatch,
             "throttled": report.throttled,
+            "pages_from_cache": report.from_cache,
+            "stale_pages": report.stale,
             "concurrency": dict(report.concurrency),
             "tz": tz,
         }
@@ -208,6 +238,12 @@ class TimePayClient:
         self, report: PullReport, on_error: OnError, partial: pd.DataFrame | None
     ) -> None:
         """Raise or warn about what went wrong in a finished pull."""
+        if report.stale:
+            warn_user(
+                f"the API could not be reached, so {report.stale} of {report.pages_fetched} "
+                "page(s) came from the cache past their expiry: the data may be out of date",
+                StaleCacheWarning,
+            )
         if report.guard_hit:
             warn_user(
                 "the server kept saying has_next past the pages it announced; the pull stopped "
@@ -288,3 +324,15 @@ def _check_number(
     if number < low or (high is not None and number > high):
         bound = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
         raise ValueError(f"{name} must be {bound}, got {value!r}")
+
+
+def _seconds(name: str, value: dt.timedelta | float) -> dt.timedelta:
+    if isinstance(value, dt.timedelta):
+        seconds = value.total_seconds()
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        raise TypeError(f"{name} must be seconds or a timedelta, got {value!r}")
+    if seconds <= 0:
+        raise ValueError(f"{name} must be positive, got {value!r}")
+    return dt.timedelta(seconds=seconds)

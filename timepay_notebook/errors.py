@@ -12,6 +12,7 @@
     ├── CountMismatchWarning                unique logs fetched != the server's total
     ├── PartialDataWarning                  on_error="warn" returned what could be fetched
     ├── PagingGuardWarning                  the server kept saying has_next; the pull stopped
+    ├── StaleCacheWarning                   the API was unreachable; stale cached pages served
     └── UnparsedValuesWarning               values that could not be typed became missing
 
 No message, repr or attribute here ever holds the token; URLs are shown without credentials.
@@ -39,6 +40,7 @@ __all__ = [
     "PagingGuardWarning",
     "PartialDataWarning",
     "RateLimitError",
+    "StaleCacheWarning",
     "TimePayError",
     "TimePayWarning",
     "UnparsedValuesWarning",
@@ -127,6 +129,10 @@ class PartialDataWarning(TimePayWarning):
 
 class PagingGuardWarning(TimePayWarning):
     """The server kept saying `has_next` without new logs, so the pull stopped."""
+
+
+class StaleCacheWarning(TimePayWarning):
+    """The API could not be reached, so answers past their expiry were served from the cache."""
 
 
 class UnparsedValuesWarning(TimePayWarning):

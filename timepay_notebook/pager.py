@@ -8,12 +8,14 @@ The strategy, independent of the order the server pages in:
    without one (additive increase, multiplicative decrease).
 3. While the last page says `has_next`, the next page is fetched, until one brings nothing new
    (a guard stops a server that never stops saying `has_next`).
-4. Logs are deduplicated by id (`schema.ID_FIELDS`, else the whole record).
+4. Logs are deduplicated by id (`schema.ID_FIELDS`, else the whole record). A page served from
+   a cache whose total disagrees with page 1's belongs to another snapshot: it is fetched fresh.
 5. If the data moved during the pull (a page reported another total, a log was seen twice, or
    logs appeared past the last page), a log may have slid from a page not yet fetched into one
    already fetched, and been missed by every request. A second pass then reads the pages one
    after another in page order: as logs only move to later pages when others arrive, a
    sequential pass cannot miss a log that existed when the pull began. Logs it finds are added.
+   The second pass bypasses any cache.
 
 Failures after the transport's retries are recorded per page, never dropped: the caller decides
 to raise or warn.
@@ -32,7 +34,7 @@ from .errors import AuthenticationError, RateLimitError, TimePayError
 from .schema import ID_FIELDS
 from .transport import Page
 
-FetchPage = Callable[[int], Page]
+FetchPage = Callable[[int, bool], Page]  # (page number, fresh: bypass any cache)
 OnPage = Callable[[int, int], None]  # (pages done, pages expected)
 
 
@@ -51,6 +53,8 @@ class PullReport:
     repaired: bool = False
     guard_hit: bool = False
     throttled: int = 0
+    from_cache: int = 0  # pages answered from a cache
+    stale: int = 0  # of which past their expiry (the API could not be reached)
     concurrency: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -91,7 +95,8 @@ class Puller:
     """Yields the new (unseen) logs of each page of one query, in page order.
 
     Args:
-        fetch: fetches one page (with retries), raising `TimePayError` when it can't.
+        fetch: fetches one page (with retries; fresh=True bypasses any cache), raising
+            `TimePayError` when it can't.
         max_workers: the most requests in flight.
         on_page: called after each page with (pages done, pages expected).
         max_extra_pages: most pages fetched past the last one page 1 announced
@@ -117,9 +122,16 @@ class Puller:
         self._stopped: str | None = None  # why no more pages are requested (a fatal error)
         self._lock = threading.Lock()
 
+    def _fetch(self, number: int, fresh: bool = False) -> Page:
+        """A page; a cached one from another snapshot than page 1's is fetched again, fresh."""
+        page = self.fetch(number, fresh)
+        if page.from_cache and not page.stale and number > 1 and page.total != self.report.total:
+            page = self.fetch(number, True)
+        return page
+
     def pages(self) -> Iterator[list[dict[str, Any]]]:
         """The unseen logs of each page; raises if page 1 fails, records later failures."""
-        first = self.fetch(1)
+        first = self._fetch(1)
         report = self.report
         report.total = report.final_total = first.total
         report.total_pages = first.total_pages
@@ -146,6 +158,8 @@ class Puller:
         report = self.report
         report.pages_fetched += 1
         report.throttled += page.throttled
+        report.from_cache += page.from_cache
+        report.stale += page.stale
         report.final_total = page.total
         self._totals.add(page.total)
         if len(self._totals) > 1:
@@ -185,7 +199,7 @@ class Puller:
                     number = next(todo, None)
                     if number is None:
                         break
-                    pending[pool.submit(self.fetch, number)] = number
+                    pending[pool.submit(self._fetch, number)] = number
                 if not pending:
                     break
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -222,7 +236,7 @@ class Puller:
             number = last.number + 1
             self._expected = max(self._expected, number)
             try:
-                page = self.fetch(number)
+                page = self._fetch(number)
             except TimePayError as error:
                 self._fail(number, error)
                 return
@@ -240,7 +254,7 @@ class Puller:
         self._expected += max(1, self.report.total_pages)
         while not self._stopped:
             try:
-                page = self.fetch(number)
+                page = self._fetch(number, fresh=True)
             except TimePayError as error:
                 self._fail(number, error)
                 return

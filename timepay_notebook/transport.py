@@ -8,19 +8,25 @@ the same backoff. No DataFrame is built here.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import random
 import re
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import requests
+import requests_cache
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from .cache import cache_key, token_scoped_key
 from .errors import APIError, AuthenticationError, NetworkError, RateLimitError, redact_url
+
+Expiry = Callable[[Mapping[str, str]], dt.timedelta]
 
 DEFAULT_BASE_URL = "https://api.agents.timepay.ai"
 LOGS_PATH = "/api/v1/logs"
@@ -39,16 +45,29 @@ class Page:
     total_pages: int
     has_next: bool
     throttled: int = 0  # 429 answers seen (and retried) while fetching it
+    from_cache: bool = False
+    stale: bool = False  # from the cache, past its expiry, because the API could not be reached
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A JSON answer and where it came from."""
+
+    body: dict[str, Any]
+    url: str
+    throttled: int = 0
+    from_cache: bool = False
+    stale: bool = False
 
 
 class BearerAuth(requests.auth.AuthBase):
     """Adds `Authorization: Bearer <token>`; its repr never shows the token."""
 
     def __init__(self, token: str) -> None:
-        self._token = token
+        self.header = f"Bearer {token}"
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Bearer {self._token}"
+        request.headers["Authorization"] = self.header
         return request
 
     def __repr__(self) -> str:
@@ -87,7 +106,12 @@ def mount_retrying_adapter(
 
 
 class Transport:
-    """Requests to `GET /api/v1/logs`, each with a timeout, answered as pages or errors."""
+    """Requests to `GET /api/v1/logs`, each with a timeout, answered as pages or errors.
+
+    With a `CachedSession`, each request carries the expiry `expiry(params)` chooses; when the API
+    cannot be reached, a stored answer is served even if stale (and the transport stays offline,
+    answering from the cache only, until `reset` so one load doesn't wait out retries per page).
+    """
 
     def __init__(
         self,
@@ -98,17 +122,30 @@ class Transport:
         timeout: float,
         retries: int,
         backoff: float,
+        expiry: Expiry | None = None,
     ) -> None:
         self.session = session
         self.url = base_url.rstrip("/") + LOGS_PATH
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
+        self.expiry = expiry
         self._auth = BearerAuth(token)
+        self._offline: str | None = None  # why the API is taken to be unreachable
+        self._lock = threading.Lock()
 
-    def page(self, params: Mapping[str, str], number: int) -> Page:
-        """Page `number` of the logs matching `params`."""
-        body, throttled, url = self._get({**params, "page": str(number)})
+    @property
+    def cached(self) -> bool:
+        return isinstance(self.session, requests_cache.CachedSession)
+
+    def reset(self) -> None:
+        """Try the network again (call at the start of each load)."""
+        self._offline = None
+
+    def page(self, params: Mapping[str, str], number: int, fresh: bool = False) -> Page:
+        """Page `number` of the logs matching `params`; `fresh` bypasses a stored answer."""
+        answer = self._answer({**params, "page": str(number)}, fresh)
+        body, url = answer.body, answer.url
         data, pagination = body.get("data"), body.get("pagination")
         if not isinstance(data, list) or not isinstance(pagination, Mapping):
             raise APIError(200, "the response has no 'data' list or no 'pagination' block", url)
@@ -120,24 +157,83 @@ class Transport:
             has_next = bool(pagination.get("has_next", number < total_pages))
         except (KeyError, TypeError, ValueError):
             raise APIError(200, f"unreadable pagination block: {dict(pagination)!r}", url) from None
-        return Page(number, data, total, total_pages, has_next, throttled)
+        return Page(
+            number,
+            data,
+            total,
+            total_pages,
+            has_next,
+            answer.throttled,
+            answer.from_cache,
+            answer.stale,
+        )
 
     def count(self, params: Mapping[str, str]) -> int:
         """How many logs match `params` (`count_only=true`)."""
-        body, _, url = self._get({**params, "count_only": "true"})
-        total = body.get("total")
+        answer = self._answer({**params, "count_only": "true"}, fresh=False)
+        total = answer.body.get("total")
         if isinstance(total, bool) or not isinstance(total, int):
-            raise APIError(200, f"the count-only answer has no integer 'total': {body!r:.200}", url)
+            raise APIError(
+                200,
+                f"the count-only answer has no integer 'total': {answer.body!r:.200}",
+                answer.url,
+            )
         return total
 
-    def _get(self, params: Mapping[str, str]) -> tuple[dict[str, Any], int, str]:
-        """The JSON body, the 429s retried on the way, and the URL; retries unreadable bodies."""
+    def _answer(self, params: Mapping[str, str], fresh: bool) -> Answer:
+        """The answer from the cache if it is still fresh, else from the API; a stored answer
+        however old if the API is unreachable."""
+        if self.cached and not fresh:
+            stored = self._stored(params)  # a direct read: requests' send path costs far more
+            if stored is not None and not stored.stale:
+                return stored
+        if self._offline is None:
+            try:
+                return self._get(params, fresh)
+            except NetworkError as error:
+                with self._lock:
+                    self._offline = self._offline or str(error)
+        stored = self._stored(params)
+        if stored is None:
+            raise NetworkError(f"{self._offline}; and no stored answer in the cache for it")
+        return stored
+
+    def _stored(self, params: Mapping[str, str]) -> Answer | None:
+        """The stored answer for `params`, however old, or None."""
+        session = self.session
+        if not isinstance(session, requests_cache.CachedSession):
+            return None
+        if session.settings.key_fn is token_scoped_key:  # the key without preparing a request
+            url = requests.PreparedRequest()
+            url.prepare_url(self.url, params)
+            key = cache_key("GET", str(url.url), self._auth.header)
+        else:
+            request = session.prepare_request(
+                requests.Request("GET", self.url, params=params, auth=self._auth)
+            )
+            key = session.cache.create_key(request)
+        response = session.cache.get_response(key)
+        if response is None:
+            return None
+        try:
+            body = response.json()
+        except ValueError:
+            return None
+        return Answer(body, response.url, 0, True, bool(response.is_expired))
+
+    def _get(self, params: Mapping[str, str], fresh: bool) -> Answer:
+        """The JSON answer, the 429s retried on the way; retries unreadable bodies."""
         throttled = 0
+        options: dict[str, Any] = {}
+        if self.cached:
+            options["force_refresh"] = fresh
+            if self.expiry is not None:
+                options["expire_after"] = self.expiry(params)
         for attempt in range(self.retries + 1):
             started = time.monotonic()
             try:
                 response = self.session.get(
-                    self.url, params=params, auth=self._auth, timeout=self.timeout
+                    self.url, params=params, auth=self._auth, timeout=self.timeout, **options
                 )
             except requests.exceptions.ChunkedEncodingError as exc:
                 error: Exception = exc
@@ -164,7 +260,10 @@ class Transport:
                         )
                     if body.get("success") is False:
                         raise APIError(response.status_code, _server_message(response), url)
-                    return body, throttled, url
+                    from_cache = bool(getattr(response, "from_cache", False))
+                    return Answer(body, url, throttled, from_cache)
+            if self.cached:
+                options["force_refresh"] = True  # never re-read a bad stored body
             if attempt < self.retries:
                 time.sleep(
                     min(BACKOFF_MAX, self.backoff * 2**attempt) + random.uniform(0, self.backoff)

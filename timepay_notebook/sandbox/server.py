@@ -113,6 +113,8 @@ class SandboxServer:
         if not tokens:
             raise ValueError("the sandbox needs at least one token")
         self._tokens = dict(tokens)
+        self._first_token = next(iter(self._tokens))
+        self._first_tenant = self._tokens[self._first_token]
         self.seed = seed
         self.latency = latency
         self.drift = drift
@@ -145,12 +147,16 @@ class SandboxServer:
     @property
     def token(self) -> str:
         """A token of the default (first) tenant."""
-        return next(iter(self._tokens))
+        return self._first_token
 
     @property
     def tokens(self) -> Mapping[str, str]:
         """Every token and the tenant it maps to."""
         return dict(self._tokens)
+
+    def revoke(self, token: str) -> None:
+        """Stop accepting `token` (its requests get 401 from now on)."""
+        self._tokens = {t: tenant for t, tenant in self._tokens.items() if t != token}
 
     @property
     def faults(self) -> Faults:
@@ -197,7 +203,7 @@ class SandboxServer:
 
     def table(self, tenant: str | None = None) -> LogTable:
         """The data of `tenant` (default: the first token's tenant)."""
-        return self.tables[tenant or self._tokens[self.token]]
+        return self.tables[tenant or self._first_tenant]
 
     def truth(self, tenant: str | None = None, **filters: str | None) -> list[dict[str, Any]]:
         """The logs the API returns for `filters` (wire values), in served order, every page."""
