@@ -8,6 +8,7 @@ The sandbox API server lives in `timepay_notebook.sandbox`.
 
 from importlib import metadata as _metadata
 
+from . import accessor as _accessor  # noqa: F401 - registers df.timepay
 from .client import TimePayClient, count_logs, load_logs
 from .errors import (
     APIError,

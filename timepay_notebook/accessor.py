@@ -1,0 +1,110 @@
+"""The `.timepay` DataFrame accessor, registered when `timepay_notebook` is imported.
+
+    >>> import timepay_notebook as tp
+    >>> df.timepay.kpis(by="campaign_name")      # rates as fractions; shown as percentages
+    >>> df.timepay.disposition_summary(by="type")
+    >>> df.timepay.mask_pii()                    # for reports that get shared
+    >>> df.timepay.plot.daily()
+
+The accessor only checks columns and delegates: summaries are in `summaries`, masking in
+`masking`, presentation in `presentation`, plots in `plots`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ._docs import same_doc
+from .masking import mask_pii
+from .presentation import style
+from .summaries import (
+    REQUIRED,
+    Keys,
+    attempts_per_loan,
+    by_hour,
+    by_weekday,
+    daily,
+    disposition_summary,
+    duration_summary,
+    extracted,
+    kpis,
+)
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
+
+    from .plots import Plots
+
+__all__ = ["TimePayAccessor"]
+
+
+@pd.api.extensions.register_dataframe_accessor("timepay")
+class TimePayAccessor:
+    """`df.timepay`: summaries, KPIs, masking and plots of a TimePay logs frame.
+
+    Built anew on every `df.timepay` access: it only checks the columns and keeps the frame.
+    Every method returns a new object and leaves the frame unchanged.
+
+    Raises:
+        AttributeError: the frame lacks `status` or `disposition`.
+    """
+
+    __slots__ = ("_frame",)
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        missing = [name for name in REQUIRED if name not in frame.columns]
+        if missing:
+            raise AttributeError(
+                f".timepay needs the columns {', '.join(map(repr, REQUIRED))} of a TimePay "
+                f"logs frame; this frame lacks {', '.join(map(repr, missing))}"
+            )
+        self._frame = frame
+
+    @same_doc(disposition_summary)
+    def disposition_summary(self, by: Keys = None) -> pd.DataFrame:
+        return disposition_summary(self._frame, by)
+
+    @same_doc(duration_summary)
+    def duration_summary(self, by: Keys = None) -> pd.DataFrame:
+        return duration_summary(self._frame, by)
+
+    @same_doc(kpis)
+    def kpis(self, by: Keys = None) -> pd.DataFrame:
+        return kpis(self._frame, by)
+
+    @same_doc(by_hour)
+    def by_hour(self, by: Keys = None) -> pd.DataFrame:
+        return by_hour(self._frame, by)
+
+    @same_doc(by_weekday)
+    def by_weekday(self, by: Keys = None) -> pd.DataFrame:
+        return by_weekday(self._frame, by)
+
+    @same_doc(attempts_per_loan)
+    def attempts_per_loan(self, by: Keys = None) -> pd.DataFrame:
+        return attempts_per_loan(self._frame, by)
+
+    @same_doc(daily)
+    def daily(self, by: Keys = None) -> pd.DataFrame:
+        return daily(self._frame, by)
+
+    @same_doc(extracted)
+    def extracted(self) -> pd.DataFrame:
+        return extracted(self._frame)
+
+    @same_doc(mask_pii)
+    def mask_pii(self, key: str | bytes | None = None) -> pd.DataFrame:
+        return mask_pii(self._frame, key)
+
+    @same_doc(style)
+    def style(self, table: pd.DataFrame) -> Styler:
+        return style(table)
+
+    @property
+    def plot(self) -> Plots:
+        """Plots of this frame: `df.timepay.plot.daily()` and the rest (see `plots`)."""
+        from .plots import Plots  # matplotlib is imported on first use only
+
+        return Plots(self._frame)

@@ -1,0 +1,317 @@
+"""Plots of a logs frame: `df.timepay.plot.<name>(ax=None, ...)`, each returning its Axes.
+
+    >>> ax = df.timepay.plot.daily()              # a new figure
+    >>> fig, (a, b) = plt.subplots(1, 2)
+    >>> df.timepay.plot.dispositions(ax=a)        # or the caller's axes
+
+Each plot draws the numbers of the matching summary in `timepay_notebook.summaries`. Without
+`ax` a new figure is made (through pyplot, so notebooks show it); with `ax` only that axes is
+drawn on (the heatmap adds its colorbar next to it). Nothing is shown or closed here. A frame
+with nothing to draw gives an axes that says so. Long lists of categories are drawn as
+horizontal bars, largest first, the smallest folded into "Other".
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+from . import presentation, summaries
+from ._docs import same_doc
+
+__all__ = ["STATUS_COLORS", "Plots", "campaigns", "daily", "dispositions", "durations", "hourly"]
+
+STATUS_COLORS = {"Completed": "#2a9d8f", "No Contact": "#e9c46a", "Failed": "#e76f51"}
+OTHER_COLOR = "#9e9e9e"
+CONNECTION_COLORS = {"connected": "#2a9d8f", "not connected": "#8d99ae"}
+RATE_COLORS = ("#264653", "#2a9d8f", "#e76f51", "#e9c46a", "#8d99ae", "#f4a261")
+OTHER = "Other"
+NO_DATA = "No data"
+
+
+def dispositions(frame: pd.DataFrame, ax: Axes | None = None, *, top: int = 15) -> Axes:
+    """Attempts by disposition: horizontal bars, largest first, coloured by status.
+
+    Args:
+        top: dispositions drawn one by one; the rest are summed into one "Other" bar.
+    """
+    _check_top(top)
+    table = summaries.disposition_summary(frame).drop(index=summaries.TOTAL, level="status")
+    counts = table["count"].sort_values(ascending=False, kind="stable")
+    statuses = list(counts.index.get_level_values("status"))
+    labels = list(counts.index.get_level_values("disposition"))
+    values = [int(v) for v in counts]
+    colors = [STATUS_COLORS.get(s, OTHER_COLOR) for s in statuses]
+    if len(values) > top:
+        labels, values, colors = (
+            [*labels[:top], OTHER],
+            [*values[:top], sum(values[top:])],
+            [*colors[:top], OTHER_COLOR],
+        )
+    ax = _axes(ax, 8.0, 1.5 + 0.4 * max(len(values), 3))
+    total = sum(values)
+    _titles(ax, f"Attempts by disposition ({_plural(total, 'attempt')})", "Number of attempts",
+            "Disposition")  # fmt: skip
+    if not total:
+        return _no_data(ax)
+    positions = np.arange(len(values))
+    bars = ax.barh(positions, values, color=colors)
+    ax.set_yticks(positions, labels)
+    ax.invert_yaxis()
+    ax.bar_label(bars, labels=[f"{v:,} ({v / total:.1%})" for v in values], padding=3)
+    ax.set_xlim(0, max(values) * 1.25)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    present = [s for s in STATUS_COLORS if s in statuses]
+    ax.legend(
+        handles=[Patch(color=STATUS_COLORS[s], label=s) for s in present],
+        title="Status",
+        loc="lower right",
+    )
+    return ax
+
+
+def durations(frame: pd.DataFrame, ax: Axes | None = None, *, bins: int = 30) -> Axes:
+    """Histogram of talk time per call, connected and not connected calls overlaid.
+
+    Calls with no talk time (0 seconds: no answer, busy, failed) are counted in the legend's
+    title, not drawn, so they do not flatten the rest. WhatsApp messages have no duration.
+
+    Raises:
+        KeyError: the frame has no `duration` column.
+    """
+    calls = summaries.call_durations(frame, "the durations plot")
+    seconds, connected = calls["seconds"], calls["connected"].to_numpy()
+    talked = (seconds > 0).to_numpy()
+    ax = _axes(ax, 8.0, 4.5)
+    _titles(ax, "Call durations", "Talk time per call (seconds)", "Number of calls")
+    if not talked.any():
+        return _no_data(ax, f"{NO_DATA}: no call with talk time" if len(frame) else NO_DATA)
+    edges = np.histogram_bin_edges(seconds[talked].to_numpy(), bins=bins).tolist()
+    for name, mask in (("connected", connected), ("not connected", ~connected)):
+        values = seconds[talked & mask].to_numpy()
+        if len(values):
+            ax.hist(
+                values,
+                bins=edges,
+                histtype="stepfilled",
+                alpha=0.6,
+                color=CONNECTION_COLORS[name],
+                edgecolor=CONNECTION_COLORS[name],
+                label=f"{name.capitalize()} ({_plural(len(values), 'call')})",
+            )
+    zero = int((seconds == 0).sum())
+    ax.legend(title=f"Not shown: {_plural(zero, 'call')} with no talk time")
+    ax.set_xlim(left=0)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    return ax
+
+
+def daily(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Attempts per day, stacked by status (Completed at the bottom)."""
+    table = summaries.daily(frame)
+    ax = _axes(ax, 10.0, 4.5)
+    _titles(ax, "Daily attempts by status", "Date", "Attempts per day")
+    if table.empty:
+        return _no_data(ax)
+    days = pd.DatetimeIndex(table.index)
+    if days.tz is not None:
+        days = days.tz_localize(None)
+    x = days.to_numpy()
+    bottom = np.zeros(len(table), dtype="int64")
+    for status in table.columns.drop("total"):
+        values = table[status].to_numpy()
+        if values.any():
+            ax.bar(x, values, bottom=bottom, width=0.8, label=status,
+                   color=STATUS_COLORS.get(status, OTHER_COLOR))  # fmt: skip
+            bottom = bottom + values
+    locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], labels[::-1], title="Status", loc="upper left")
+    return ax
+
+
+def hourly(frame: pd.DataFrame, ax: Axes | None = None, *, min_attempts: int = 1) -> Axes:
+    """Heatmap of contact rate by weekday (rows, Monday first) and hour of day (columns).
+
+    Each cell shows its contact rate (contacts / attempts); cells with fewer than
+    `min_attempts` attempts, or none, are left blank. A colorbar is added next to the axes.
+
+    Args:
+        min_attempts: the fewest attempts a cell needs to be coloured (1: every cell with data).
+
+    Raises:
+        KeyError: the frame has no `start_time` column.
+    """
+    grid = summaries.contact_grid(frame)
+    ax = _axes(ax, 11.0, 4.5)
+    _titles(ax, "Contact rate by weekday and hour", "Hour of day (start time)", "Weekday")
+    if grid.empty:
+        return _no_data(ax)
+    hours = grid.index.get_level_values("hour")
+    columns = pd.RangeIndex(int(hours.min()), int(hours.max()) + 1, name="hour")
+    rows = pd.CategoricalIndex(summaries.WEEKDAYS, categories=summaries.WEEKDAYS, ordered=True)
+    rates = grid["contact_rate"].unstack("hour").reindex(index=rows, columns=columns)
+    attempts = grid["attempts"].unstack("hour").reindex(index=rows, columns=columns)
+    shown = rates.where(attempts.fillna(0) >= max(min_attempts, 1))
+    values = np.ma.masked_invalid(shown.to_numpy(dtype="float64"))
+    top = float(values.max()) if values.count() else 1.0
+    image = ax.imshow(values, aspect="auto", cmap="viridis", vmin=0.0, vmax=max(top, 1e-9))
+    ax.set_xticks(np.arange(len(columns)), [str(h) for h in columns])
+    ax.set_yticks(np.arange(len(rows)), list(summaries.WEEKDAYS))
+    if len(columns) <= 24:
+        _annotate_cells(ax, values, top)
+    figure = ax.get_figure()
+    if figure is not None:
+        figure.colorbar(image, ax=ax, format=PercentFormatter(1.0), label="Contact rate")
+    return ax
+
+
+def _annotate_cells(ax: Axes, values: np.ma.MaskedArray, top: float) -> None:
+    for (row, column), value in np.ndenumerate(values.filled(np.nan)):
+        if np.isfinite(value):
+            color = "white" if value < 0.6 * top else "black"
+            ax.text(column, row, f"{value:.0%}", ha="center", va="center", fontsize=7, color=color)
+
+
+def campaigns(
+    frame: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    top: int = 12,
+    rates: Sequence[str] = ("contact_rate", "ptp_rate", "failure_rate"),
+) -> Axes:
+    """KPI rates per campaign: grouped horizontal bars, campaigns by attempts, largest first.
+
+    Args:
+        top: campaigns drawn one by one; the rest are pooled into "Other" (their KPIs computed
+            over all their attempts together).
+        rates: rate columns of `kpis` to draw.
+
+    Raises:
+        KeyError: the frame has no `campaign_name` column, or a rate is not a KPI rate.
+    """
+    _check_top(top)
+    names = summaries.require_column(frame, "campaign_name", "the campaigns plot")
+    table = summaries.kpis(
+        frame.assign(campaign_name=_top_or_other(names, top)), by="campaign_name"
+    )
+    known = table.attrs[presentation.ATTRS_KEY]["rates"]
+    unknown = [r for r in rates if r not in known]
+    if unknown or not rates:
+        raise KeyError(f"rates: not KPI rates: {unknown}; choose from {known}")
+    table = (  # largest first, "Other" last; ties keep the groups' (alphabetical) order
+        table.assign(_other=table.index == OTHER)
+        .sort_values(["_other", "attempts"], ascending=[True, False], kind="stable")
+        .drop(columns="_other")
+    )
+    ax = _axes(ax, 9.0, 1.5 + (0.25 * len(rates) + 0.35) * max(len(table), 3))
+    _titles(ax, "KPIs by campaign", "Rate (percent)", "Campaign")
+    if table.empty or not table["attempts"].sum():
+        return _no_data(ax)
+    height = 0.8 / len(rates)
+    positions = np.arange(len(table))
+    for i, rate in enumerate(rates):
+        values = table[rate].to_numpy(dtype="float64")
+        bars = ax.barh(positions + (i - (len(rates) - 1) / 2) * height, np.nan_to_num(values),
+                       height=height, label=presentation.LABELS.get(rate, rate),
+                       color=RATE_COLORS[i % len(RATE_COLORS)])  # fmt: skip
+        labels = ["" if np.isnan(v) else f"{v:.0%}" for v in values]
+        ax.bar_label(bars, labels=labels, padding=2, fontsize=7)
+    ticks = [f"{_wrap(str(n))}\n{_plural(int(a), 'attempt')}" for n, a in table["attempts"].items()]
+    ax.set_yticks(positions, ticks)
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    largest = float(np.nanmax(table[list(rates)].to_numpy(dtype="float64"), initial=0.0))
+    ax.set_xlim(0, max(largest, 0.05) * 1.2)
+    ax.legend(loc="lower right")
+    return ax
+
+
+def _top_or_other(names: pd.Series, top: int) -> pd.Series:
+    """`names` as text, all but the `top` most frequent replaced by "Other"."""
+    text = names.astype("str").fillna(summaries.MISSING)
+    counts = text.value_counts(sort=False)
+    ranked = sorted(counts.index, key=lambda n: (-int(counts[n]), str(n)))
+    if len(ranked) <= top:
+        return text
+    return text.where(text.isin(ranked[:top]), OTHER)
+
+
+def _axes(ax: Axes | None, width: float, height: float) -> Axes:
+    if ax is not None:
+        return ax
+    _, new = plt.subplots(figsize=(width, min(height, 30.0)), layout="constrained")
+    return new
+
+
+def _titles(ax: Axes, title: str, xlabel: str, ylabel: str) -> None:
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+
+
+def _no_data(ax: Axes, message: str = NO_DATA) -> Axes:
+    ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center",
+            fontsize=12, color="0.4")  # fmt: skip
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def _wrap(label: str, width: int = 30) -> str:
+    return textwrap.fill(label, width=width)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def _check_top(top: int) -> None:
+    if top < 1:
+        raise ValueError(f"top must be at least 1, not {top!r}")
+
+
+class Plots:
+    """`df.timepay.plot`: the plots of one frame (see the functions of this module)."""
+
+    __slots__ = ("_frame",)
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self._frame = frame
+
+    @same_doc(dispositions)
+    def dispositions(self, ax: Axes | None = None, *, top: int = 15) -> Axes:
+        return dispositions(self._frame, ax, top=top)
+
+    @same_doc(durations)
+    def durations(self, ax: Axes | None = None, *, bins: int = 30) -> Axes:
+        return durations(self._frame, ax, bins=bins)
+
+    @same_doc(daily)
+    def daily(self, ax: Axes | None = None) -> Axes:
+        return daily(self._frame, ax)
+
+    @same_doc(hourly)
+    def hourly(self, ax: Axes | None = None, *, min_attempts: int = 1) -> Axes:
+        return hourly(self._frame, ax, min_attempts=min_attempts)
+
+    @same_doc(campaigns)
+    def campaigns(
+        self,
+        ax: Axes | None = None,
+        *,
+        top: int = 12,
+        rates: Sequence[str] = ("contact_rate", "ptp_rate", "failure_rate"),
+    ) -> Axes:
+        return campaigns(self._frame, ax, top=top, rates=rates)
