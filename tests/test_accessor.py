@@ -523,3 +523,11 @@ def test_summaries_show_percentages_in_their_html_repr(small: pd.DataFrame) -> N
     derived = table[["contact_rate"]] * 2
     assert type(derived) is pd.DataFrame  # anything derived is a plain frame again
     assert "40.0%" not in derived._repr_html_()
+
+
+def test_summaries_show_percentages_as_text_too(small: pd.DataFrame) -> None:
+    text = repr(small.timepay.kpis())
+    assert "40.0%" in text and "Contact rate" in text
+    assert presentation.to_text(small.timepay.kpis()[["contact_rate"]]) == repr(
+        small.timepay.kpis()[["contact_rate"]].pipe(presentation.Summary)
+    )

@@ -19,6 +19,7 @@ from .client import BASE_URL_ENV, TOKEN_ENV, TimePayClient
 from .errors import TimePayError
 from .export import write_frame
 from .filters import FILTERS
+from .presentation import to_text
 from .sandbox import Drift, Faults, SandboxServer
 
 
@@ -215,20 +216,19 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"Sandbox: {len(srv.table()):,} logs (seed {args.seed}) at {srv.url}, "
               f"{args.latency_ms:g} ms latency a request")  # fmt: skip
         started = time.perf_counter()
-        with TimePayClient(srv.token, srv.url, max_workers=args.workers, progress=False) as client:
+        # A fresh sandbox has a new token and port each run: nothing to reuse from a cache.
+        with TimePayClient(
+            srv.token, srv.url, max_workers=args.workers, progress=False, cache=False
+        ) as client:
             frame = client.load_logs()
         elapsed = time.perf_counter() - started
     pages = frame.attrs["pages_fetched"]
-    print(
-        f"Loaded {len(frame):,} logs ({pages} pages, {args.workers} workers) in {elapsed:.2f} s\n"
-    )
+    print(f"Loaded {len(frame):,} logs ({pages} pages, {args.workers} workers) in {elapsed:.2f} s")
+    columns = ["start_time", "type", "campaign_name", "status", "disposition", "duration"]
     with pd.option_context("display.width", 120, "display.max_columns", 8):
-        print(
-            frame[
-                ["start_time", "type", "campaign_name", "status", "disposition", "duration"]
-            ].head()
-        )
-    shares = frame["disposition"].value_counts()
-    table = pd.DataFrame({"logs": shares, "share": (shares / len(frame)).map("{:.1%}".format)})
-    print(f"\nDispositions:\n{table.to_string()}")
+        print(f"\n{frame[columns].head()}")
+    kpis = frame.timepay.kpis()
+    headline = ["attempts", "unique_loans", "contact_rate", "ptp_rate", "ptp_per_contact"]
+    print(f"\nKPIs:\n{to_text(kpis[[*headline, 'failure_rate']])}")
+    print(f"\nDispositions:\n{to_text(frame.timepay.disposition_summary())}")
     return 0

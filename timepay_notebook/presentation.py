@@ -1,7 +1,8 @@
 """How summaries look: rates as percentages, plain-word headers, in Jupyter and in HTML reports.
 
-A `Summary` is a DataFrame whose HTML repr is its `style()`: the data keeps rates as fractions in
-[0, 1]; only the display shows them as percentages. Anything derived from a summary (a slice, a
+A `Summary` is a DataFrame whose HTML repr is its `style()` and whose text repr is its
+`to_text()`: the data keeps rates as fractions in [0, 1]; only the display shows them as
+percentages. Anything derived from a summary (a slice, a
 sum) is a plain DataFrame again.
 """
 
@@ -55,20 +56,37 @@ def style(table: pd.DataFrame, *, precision: int = 1) -> Styler:
     for other tables, columns whose name ends in "rate" or "share". Missing values show as a dash.
     The data is not changed: `style(t).data` is `t`.
     """
-    meta = table.attrs.get(ATTRS_KEY)
-    rates: list[Hashable]
-    if isinstance(meta, Mapping):
-        wanted = set(meta.get("rates", ()))
-        rates = [c for c in table.columns if c in wanted]
-    else:
-        rates = [c for c in table.columns if str(c).endswith(("rate", "share"))]
+    rates = rate_columns(table)
     styler = table.style.format(precision=precision, thousands=",", na_rep=NA_REP)
     if rates:
         styler = styler.format(f"{{:.{precision}%}}", subset=rates, na_rep=NA_REP)
     styler = styler.format_index(_label, axis="columns")
+    meta = table.attrs.get(ATTRS_KEY)
     if isinstance(meta, Mapping) and meta.get("title"):
         styler = styler.set_caption(str(meta["title"]))
     return styler
+
+
+def to_text(table: pd.DataFrame, *, precision: int = 1) -> str:
+    """A summary as aligned plain text, rates as percentages (for terminals and logs)."""
+    shown = pd.DataFrame(table).copy()
+    for name in rate_columns(table):
+        shown[name] = [NA_REP if pd.isna(v) else f"{v:.{precision}%}" for v in shown[name]]
+    for name in shown.columns:
+        if pd.api.types.is_float_dtype(shown[name]):
+            shown[name] = [NA_REP if pd.isna(v) else f"{v:,.{precision}f}" for v in shown[name]]
+        elif pd.api.types.is_integer_dtype(shown[name]):
+            shown[name] = [NA_REP if pd.isna(v) else f"{v:,}" for v in shown[name]]
+    return shown.rename(columns=_label).to_string()
+
+
+def rate_columns(table: pd.DataFrame) -> list[Hashable]:
+    """The columns of `table` that hold rates: those its `attrs` name, else "*rate"/"*share"."""
+    meta = table.attrs.get(ATTRS_KEY)
+    if isinstance(meta, Mapping):
+        wanted = set(meta.get("rates", ()))
+        return [c for c in table.columns if c in wanted]
+    return [c for c in table.columns if str(c).endswith(("rate", "share"))]
 
 
 def _label(name: Any) -> str:
@@ -84,3 +102,6 @@ class Summary(pd.DataFrame):
 
     def _repr_html_(self) -> str:
         return style(self).to_html()
+
+    def __repr__(self) -> str:
+        return to_text(self)
