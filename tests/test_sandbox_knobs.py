@@ -129,11 +129,15 @@ def test_drift_random_adds_late_arrivals_inside_the_span() -> None:
 
 
 def test_max_in_flight_answers_429_past_the_limit() -> None:
-    with SandboxServer(n_logs=30, latency=0.3, max_in_flight=2) as srv:
+    with SandboxServer(n_logs=30, latency=1.0, max_in_flight=2) as srv:
         codes: list[int] = []
-        threads = [
-            threading.Thread(target=lambda: codes.append(get(srv).status_code)) for _ in range(6)
-        ]
+        start = threading.Barrier(6)
+
+        def one() -> None:
+            start.wait()  # six requests at once, each held a second: four are past the limit
+            codes.append(get(srv).status_code)
+
+        threads = [threading.Thread(target=one) for _ in range(6)]
         for t in threads:
             t.start()
         for t in threads:

@@ -10,6 +10,7 @@ from importlib import metadata as _metadata
 
 from . import accessor as _accessor  # noqa: F401 - registers df.timepay
 from .client import TimePayClient, count_logs, load_logs
+from .connect import connect
 from .errors import (
     APIError,
     AuthenticationError,
@@ -52,6 +53,7 @@ __all__ = [
     "TimePayWarning",
     "UnparsedValuesWarning",
     "__version__",
+    "connect",
     "count_logs",
     "empty_frame",
     "load_logs",

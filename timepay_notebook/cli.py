@@ -18,8 +18,9 @@ from .cache import cache_info, clear_cache, default_cache_path, open_session
 from .client import BASE_URL_ENV, TOKEN_ENV, TimePayClient
 from .errors import TimePayError
 from .export import write_frame
-from .filters import FILTERS
+from .filters import FILTERS, normalize_filters
 from .presentation import to_text
+from .report import render_report
 from .sandbox import Drift, Faults, SandboxServer
 
 
@@ -44,12 +45,27 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="start a sandbox, load every log from it, summarize")
+    demo = sub.add_parser(
+        "demo", help="start a sandbox, load every log from it, summarize, write a report"
+    )
     _sandbox_flags(demo, port=0, latency_ms=20.0)
     demo.add_argument(
         "--workers", type=int, default=8, help="concurrent requests (default %(default)s)"
     )
+    demo.add_argument(
+        "--report", default="timepay-demo-report.html", help="where to write the HTML report"
+    )
     demo.set_defaults(command=_demo, name="demo")
+
+    report = sub.add_parser("report", help="render the campaign report notebook to HTML")
+    _client_flags(report, pulling=False)
+    _filter_flags(report)
+    report.add_argument("--title", default="Collections campaign report", help="the report's title")
+    report.add_argument("--mask-pii", action="store_true", help="pseudonymize names, phones, loans")
+    report.add_argument("--include-code", action="store_true", help="show the notebook's code")
+    report.add_argument("--timeout", type=int, default=600, help="seconds a cell may run")
+    report.add_argument("--out", required=True, help="the HTML file to write")
+    report.set_defaults(command=_report, name="report")
 
     sandbox = sub.add_parser("sandbox", help="serve the local sandbox API until Ctrl-C")
     _sandbox_flags(sandbox, port=8765, latency_ms=0.0)
@@ -73,12 +89,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _client_flags(p: argparse.ArgumentParser) -> None:
+def _client_flags(p: argparse.ArgumentParser, *, pulling: bool = True) -> None:
     g = p.add_argument_group("connection")
     g.add_argument("--token", help=f"API token (default: ${TOKEN_ENV})")
     g.add_argument(
         "--base-url", help=f"API base URL (default: ${BASE_URL_ENV}, then the TimePay API)"
     )
+    if not pulling:  # the report's kernel makes its own client
+        return
     g.add_argument(
         "--workers", type=int, default=4, help="concurrent requests (default %(default)s)"
     )
@@ -119,6 +137,31 @@ def _cache(args: argparse.Namespace) -> int:
             print(f"size: {info['size_bytes']:,} bytes")
             print(f"entries: {info['entries']:,}")
     return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    filters = normalize_filters(_filters(args))  # bad filters fail before a kernel starts
+    env = {TOKEN_ENV: args.token} if args.token else {}
+    if args.base_url:
+        env[BASE_URL_ENV] = args.base_url
+    options = {
+        "mask_pii": args.mask_pii,
+        "include_code": args.include_code,
+        "timeout": args.timeout,
+    }
+    out = _write_report(args.out, filters, args.title, env, **options)
+    print(f"wrote the report to {out.resolve()}")
+    return 0
+
+
+def _write_report(
+    out: str, filters: dict[str, str], title: str, env: dict[str, str], *,
+    mask_pii: bool = False, include_code: bool = False, timeout: int = 600,
+) -> Path:  # fmt: skip
+    """Render the report notebook; the token reaches its kernel through `env` only."""
+    named = {k: filters.pop(k, None) for k in ("campaign_id", "start_time", "end_time")}
+    parameters = {**named, "title": title, "mask_pii": mask_pii, "filters": filters}
+    return render_report(out, parameters, include_code=include_code, env=env, timeout=timeout)
 
 
 def _count(args: argparse.Namespace) -> int:
@@ -222,13 +265,19 @@ def _demo(args: argparse.Namespace) -> int:
         ) as client:
             frame = client.load_logs()
         elapsed = time.perf_counter() - started
-    pages = frame.attrs["pages_fetched"]
-    print(f"Loaded {len(frame):,} logs ({pages} pages, {args.workers} workers) in {elapsed:.2f} s")
-    columns = ["start_time", "type", "campaign_name", "status", "disposition", "duration"]
-    with pd.option_context("display.width", 120, "display.max_columns", 8):
-        print(f"\n{frame[columns].head()}")
-    kpis = frame.timepay.kpis()
-    headline = ["attempts", "unique_loans", "contact_rate", "ptp_rate", "ptp_per_contact"]
-    print(f"\nKPIs:\n{to_text(kpis[[*headline, 'failure_rate']])}")
-    print(f"\nDispositions:\n{to_text(frame.timepay.disposition_summary())}")
+        pages = frame.attrs["pages_fetched"]
+        print(
+            f"Loaded {len(frame):,} logs ({pages} pages, {args.workers} workers) in {elapsed:.2f} s"
+        )
+        columns = ["start_time", "type", "campaign_name", "status", "disposition", "duration"]
+        with pd.option_context("display.width", 120, "display.max_columns", 8):
+            print(f"\n{frame[columns].head()}")
+        kpis = frame.timepay.kpis()
+        headline = ["attempts", "unique_loans", "contact_rate", "ptp_rate", "ptp_per_contact"]
+        print(f"\nKPIs:\n{to_text(kpis[[*headline, 'failure_rate']])}")
+        print(f"\nDispositions:\n{to_text(frame.timepay.disposition_summary())}")
+        print("\nWriting the campaign report (a notebook run in a fresh kernel)...", flush=True)
+        env = {TOKEN_ENV: srv.token, BASE_URL_ENV: srv.url}
+        report = _write_report(args.report, {}, "TimePay sandbox: campaign report", env)
+    print(f"Report: {report.resolve()}")
     return 0

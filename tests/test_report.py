@@ -1,0 +1,158 @@
+"""`timepay-notebook report`: a self-contained HTML report, checked as text and in a real browser."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from timepay_notebook.cli import main
+from timepay_notebook.report import ReportError, inject_parameters, notebook_source, render_report
+from timepay_notebook.sandbox import SandboxServer
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def srv() -> Iterator[SandboxServer]:
+    with SandboxServer(n_logs=2450, seed=7) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def report(srv: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("report") / "january.html"
+    code = main([
+        "report", "--token", srv.token, "--base-url", srv.url, "--title", "January collections",
+        "--start_time", "2026-01-01", "--end_time", "2026-01-31", "--out", str(out),
+    ])  # fmt: skip
+    assert code == 0
+    return out
+
+
+def test_the_report_has_its_title_kpis_and_figures(report: Path, srv: SandboxServer) -> None:
+    html = report.read_text()
+    assert "<title>January collections</title>" in html
+    assert "January collections" in re.sub(r"<title>.*?</title>", "", html)
+    assert "Contact rate" in html and "PTP rate (per contact)" in html  # the KPI table
+    january = srv.count(start_time="2026-01-01T00:00:00", end_time="2026-01-31T23:59:59")
+    assert f"{january:,} attempts" in html  # computed commentary
+    assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', html)) >= 3
+    assert "Traceback" not in html
+    assert 'data-mime-type="application/vnd.jupyter.stderr"' not in html  # no errors, no warnings
+
+
+def test_the_report_hides_code_and_loads_nothing_from_the_network(report: Path) -> None:
+    html = report.read_text()
+    assert "load_logs(" not in html  # code hidden
+    assert not re.findall(r'<(?:script|link|img|iframe)[^>]+(?:src|href)="(?:https?:)?//', html)
+    assert "@import" not in html
+
+
+def test_the_token_reaches_neither_report_nor_notebook(report: Path, srv: SandboxServer) -> None:
+    assert srv.token not in report.read_text()
+
+
+def test_include_code_shows_the_code(srv: SandboxServer, tmp_path: Path) -> None:
+    out = tmp_path / "with-code.html"
+    env = {"TIMEPAY_API_TOKEN": srv.token, "TIMEPAY_BASE_URL": srv.url}
+    render_report(
+        out, {"title": "T", "campaign_id": "tcELESaJAtDfnWxJvzLU"}, include_code=True, env=env
+    )
+    html = out.read_text()
+    assert "load_logs" in html and "tcELESaJAtDfnWxJvzLU" in html
+    assert srv.token not in html
+
+
+def test_mask_pii_leaves_no_customer_name_or_number(srv: SandboxServer, tmp_path: Path) -> None:
+    out = tmp_path / "masked.html"
+    assert main(["report", "--token", srv.token, "--base-url", srv.url, "--mask-pii",
+                 "--include-code", "--out", str(out)]) == 0  # fmt: skip
+    html = out.read_text()
+    truth = srv.truth()
+    for field in ("name", "to", "loan_id"):
+        leaked = {r[field] for r in truth if r[field] in html}
+        assert not leaked, (field, sorted(leaked)[:5])
+    assert "Loan " in html  # pseudonyms in the attempts-per-loan table
+
+
+def test_a_failing_cell_is_a_plain_error_and_a_nonzero_exit(
+    srv: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "report",
+            "--token",
+            "wrong-token",
+            "--base-url",
+            srv.url,
+            "--out",
+            str(tmp_path / "x.html"),
+        ]
+    )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "report failed in cell" in err and "AuthenticationError" in err
+    assert "Traceback" not in err and "wrong-token" not in err
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_bad_filters_fail_before_a_kernel_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", "--type", "fax", "--out", str(tmp_path / "x.html")]) == 1
+    assert "type must be one of call, whatsapp" in capsys.readouterr().err
+
+
+def test_parameters_go_right_after_the_parameters_cell() -> None:
+    notebook = notebook_source()
+    inject_parameters(notebook, {"title": "X", "mask_pii": True})
+    tags = [c.metadata.get("tags", []) for c in notebook.cells]
+    at = tags.index(["parameters"])
+    assert tags[at + 1] == ["injected-parameters"]
+    assert notebook.cells[at + 1].source == "# Parameters\ntitle = 'X'\nmask_pii = True\n"
+    with pytest.raises(ValueError, match="unknown report parameter"):
+        inject_parameters(notebook_source(), {"token": "x"})
+    broken = notebook_source()
+    broken.cells[0].metadata["tags"] = []
+    with pytest.raises(ReportError, match="exactly one cell tagged 'parameters'"):
+        inject_parameters(broken, {})
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run installs it)")
+def test_the_report_in_a_real_browser(report: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    requests: list[str] = []
+    problems: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.goto(report.as_uri(), wait_until="load")
+        sizes = page.eval_on_selector_all(
+            "img", "imgs => imgs.map(i => [i.complete, i.naturalWidth])"
+        )
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / "report.png"
+        page.screenshot(path=str(shot), full_page=True)
+        browser.close()
+    assert len(sizes) >= 3
+    assert all(done and width > 0 for done, width in sizes), sizes
+    assert problems == []
+    assert [u for u in requests if not u.startswith(("file://", "data:"))] == []
+    assert shot.stat().st_size > 10_000
+    with capsys.disabled():
+        print(f"\n[artifact] report screenshot: {shot}")
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
