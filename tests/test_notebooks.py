@@ -13,7 +13,9 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.i
 
 
 def test_there_are_notebooks() -> None:
-    assert [p.name for p in NOTEBOOKS][:2] == ["01-quickstart.ipynb", "02-campaign-report.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == [
+        "01-quickstart.ipynb", "02-campaign-report.ipynb", "03-explorer.ipynb",
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
@@ -35,4 +37,26 @@ def test_runs_top_to_bottom_without_a_token(path: Path) -> None:
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert "using a local sandbox" in text
     figures = [o for o in outputs if "image/png" in o.get("data", {})]
-    assert len(figures) >= 3
+    if path.name == "03-explorer.ipynb":  # the panel, and its key figures as plain text
+        assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+        assert "TimePay logs:" in text and "type=call" in text
+    else:
+        assert len(figures) >= 3
+
+
+def test_a_bare_filter_panel_call_shows_the_panel_once() -> None:
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    notebook = new_notebook(cells=[
+        new_code_cell("import timepay_notebook as tp\nclient = tp.connect(sandbox_logs=50, progress=False)"),
+        new_code_cell("tp.filter_panel(client)"),  # displays, and is the cell's value
+        new_code_cell("panel = tp.filter_panel(client)"),
+        new_code_cell("panel"),  # shown again, on purpose, in a later cell
+    ])  # fmt: skip
+    execute(notebook, env={"TIMEPAY_API_TOKEN": ""}, timeout=120)
+
+    def views(cell: int) -> int:
+        outputs = notebook.cells[cell].outputs
+        return sum("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+
+    assert [views(1), views(2), views(3)] == [1, 1, 1]

@@ -7,6 +7,8 @@ The sandbox API server lives in `timepay_notebook.sandbox`.
 """
 
 from importlib import metadata as _metadata
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
 from . import accessor as _accessor  # noqa: F401 - registers df.timepay
 from .client import TimePayClient, count_logs, load_logs
@@ -30,6 +32,19 @@ from .filters import FILTERS
 from .frames import empty_frame, to_frame
 from .schema import SCHEMA
 
+if _TYPE_CHECKING:
+    from .widgets import LogExplorer, filter_panel
+
+
+def __getattr__(name: str) -> _Any:
+    """The live panel loads ipywidgets and matplotlib: import it on first use only."""
+    if name in ("LogExplorer", "filter_panel"):
+        from . import widgets
+
+        return getattr(widgets, name)
+    raise AttributeError(f"module 'timepay_notebook' has no attribute {name!r}")
+
+
 try:
     __version__ = _metadata.version("timepay-notebook")
 except _metadata.PackageNotFoundError:  # pragma: no cover - a source tree without install
@@ -43,6 +58,7 @@ __all__ = [
     "CountMismatchWarning",
     "FilterError",
     "IncompletePullError",
+    "LogExplorer",
     "NetworkError",
     "PagingGuardWarning",
     "PartialDataWarning",
@@ -56,6 +72,7 @@ __all__ = [
     "connect",
     "count_logs",
     "empty_frame",
+    "filter_panel",
     "load_logs",
     "to_frame",
 ]

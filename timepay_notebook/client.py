@@ -26,13 +26,13 @@ from .errors import (
 )
 from .filters import API_TIMEZONE, normalize_filters
 from .frames import FrameBuilder
-from .pager import Puller, PullReport
+from .pager import OnPage, Puller, PullReport
 from .progress import Progress
 from .transport import DEFAULT_BASE_URL, Page, Transport, mount_retrying_adapter
 
 OnError = Literal["raise", "warn"]
 TOKEN_ENV, BASE_URL_ENV = "TIMEPAY_API_TOKEN", "TIMEPAY_BASE_URL"
-_OPTIONS = ("on_error", "tz", "client")
+_OPTIONS = ("on_error", "tz", "on_page", "client")
 _BATCH = 2000  # records handed to the frame builder at a time
 
 
@@ -166,7 +166,12 @@ class TimePayClient:
         self._conclude(puller.report, on_error, partial=None)
 
     def load_logs(
-        self, *, on_error: OnError = "raise", tz: str | None = None, **filters: Any
+        self,
+        *,
+        on_error: OnError = "raise",
+        tz: str | None = None,
+        on_page: OnPage | None = None,
+        **filters: Any,
     ) -> pd.DataFrame:
         """Every log matching `filters`, as a typed DataFrame (`timepay_notebook.schema`).
 
@@ -175,6 +180,9 @@ class TimePayClient:
                 fetched) when pages fail after every retry; "warn" returns what was fetched with
                 a `PartialDataWarning`.
             tz: localize times to the API's zone and convert them to `tz` (default: naive).
+            on_page: called with (pages done, pages expected) after each page, from the thread
+                running the pull; an exception it raises stops the pull and propagates (how a
+                live panel drops a query that a newer one superseded).
             **filters: type, status, disposition, from_phone, phone, campaign_id, agent_id,
                 start_time, end_time.
 
@@ -190,7 +198,13 @@ class TimePayClient:
         builder = FrameBuilder(tz=tz, api_timezone=self.api_timezone)
         batch: list[dict[str, Any]] = []
         with Progress(self.progress) as progress:
-            puller.on_page = progress.update
+
+            def pages_done(done: int, expected: int) -> None:
+                progress.update(done, expected)
+                if on_page is not None:
+                    on_page(done, expected)
+
+            puller.on_page = pages_done
             for records in puller.pages():
                 batch += records
                 if len(batch) >= _BATCH:
