@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -253,7 +253,7 @@ class SandboxServer:
             c.in_flight += 1
             c.peak = max(c.peak, c.in_flight)
             over = self.max_in_flight is not None and c.in_flight > self.max_in_flight
-        reply = _Reply(h)
+        reply = _Reply(h, self._account)
         try:
             self._serve(h, reply, over)
         except Exception:  # pragma: no cover - a bug in the sandbox; still answer in JSON
@@ -262,14 +262,20 @@ class SandboxServer:
                 500, {"success": False, "error": "internal_error", "message": "internal error"}
             )
         finally:
-            with c.lock:
-                c.in_flight -= 1
-                c.by_status[reply.status] += 1
-                c.log.append(
-                    RequestRecord(
-                        reply.path, reply.params, reply.status, reply.fault, reply.tenant, reply.at
-                    )
+            reply.account()  # a dropped connection sent nothing: counted here
+
+    def _account(self, reply: _Reply) -> None:
+        """Count a finished request (before its response goes out, so a client that has the
+        response also sees it in `stats` and `request_log`)."""
+        c = self._counters
+        with c.lock:
+            c.in_flight -= 1
+            c.by_status[reply.status] += 1
+            c.log.append(
+                RequestRecord(
+                    reply.path, reply.params, reply.status, reply.fault, reply.tenant, reply.at
                 )
+            )
 
     def _serve(self, h: _Handler, reply: _Reply, over_limit: bool) -> None:
         c = self._counters
@@ -374,8 +380,9 @@ _HTML_502 = (
 class _Reply:
     """Writes one response and remembers what was sent, for the stats."""
 
-    def __init__(self, h: _Handler) -> None:
+    def __init__(self, h: _Handler, on_done: Callable[[_Reply], None] | None = None) -> None:
         self.h = h
+        self._on_done: Callable[[_Reply], None] | None = on_done
         self.status = 0
         self.path = urlsplit(h.path).path
         self.params: dict[str, str] = {}
@@ -402,8 +409,15 @@ class _Reply:
         h.send_header("Content-Length", str(len(body)))
         for name, value in headers.items():
             h.send_header(name, value)
+        self.account()
         h.end_headers()
         h.wfile.write(body)
+
+    def account(self) -> None:
+        """Report this request to the stats, once."""
+        on_done, self._on_done = self._on_done, None
+        if on_done is not None:
+            on_done(self)
 
     def drop(self) -> None:
         self.h.close_connection = True
