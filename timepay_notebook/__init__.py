@@ -31,6 +31,8 @@ from .errors import (
 from .filters import FILTERS
 from .frames import empty_frame, to_frame
 from .schema import SCHEMA
+from .store import StoreError, StoreMismatchError, read_store
+from .sync import IncompleteSyncError, SyncResult, sync_logs
 
 if _TYPE_CHECKING:
     from .widgets import LogExplorer, filter_panel
@@ -58,12 +60,16 @@ __all__ = [
     "CountMismatchWarning",
     "FilterError",
     "IncompletePullError",
+    "IncompleteSyncError",
     "LogExplorer",
     "NetworkError",
     "PagingGuardWarning",
     "PartialDataWarning",
     "RateLimitError",
     "StaleCacheWarning",
+    "StoreError",
+    "StoreMismatchError",
+    "SyncResult",
     "TimePayClient",
     "TimePayError",
     "TimePayWarning",
@@ -74,5 +80,7 @@ __all__ = [
     "empty_frame",
     "filter_panel",
     "load_logs",
+    "read_store",
+    "sync_logs",
     "to_frame",
 ]

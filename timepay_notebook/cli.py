@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import signal
 import sys
 import threading
@@ -22,6 +23,7 @@ from .filters import FILTERS, normalize_filters
 from .presentation import to_text
 from .report import render_report
 from .sandbox import Drift, Faults, SandboxServer
+from .sync import MAX_WINDOWS, WINDOW_LOGS, IncompleteSyncError, sync_logs
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -82,6 +84,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True, help="output file: .parquet or .csv")
     export.set_defaults(command=_export, name="export")
 
+    _add_sync(sub)
+
     cache = sub.add_parser("cache", help="show or clear the response cache")
     cache.add_argument("action", choices=("info", "clear"))
     cache.add_argument("--cache", help="cache file (default: the user's cache directory)")
@@ -136,6 +140,53 @@ def _cache(args: argparse.Namespace) -> int:
             print(f"file: {info['file']}")
             print(f"size: {info['size_bytes']:,} bytes")
             print(f"entries: {info['entries']:,}")
+    return 0
+
+
+def _add_sync(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The `sync` command."""
+    sync = sub.add_parser(
+        "sync", help="bring a local Parquet store up to date, fetching only what is new"
+    )
+    sync.add_argument("path", help="the store's directory (created by the first sync)")
+    _client_flags(sync)
+    _filter_flags(sync)
+    g = sync.add_argument_group("sync")
+    g.add_argument(
+        "--overlap-hours", type=float,
+        help="look again this many hours before the newest stored log for late arrivals "
+        "(default: the store's; 48 for a new store)",
+    )  # fmt: skip
+    g.add_argument(
+        "--overlap-check", choices=("count", "fetch"), default="count",
+        help="verify the overlap by counts, or fetch it again (default %(default)s)",
+    )  # fmt: skip
+    g.add_argument(
+        "--window-logs", type=int, default=WINDOW_LOGS,
+        help="most logs in one window (default %(default)s)",
+    )  # fmt: skip
+    g.add_argument(
+        "--max-windows", type=int, default=MAX_WINDOWS,
+        help="windows pulled at once (default %(default)s)",
+    )  # fmt: skip
+    sync.set_defaults(command=_sync, name="sync")
+
+
+def _sync(args: argparse.Namespace) -> int:
+    overlap = None if args.overlap_hours is None else dt.timedelta(hours=args.overlap_hours)
+    with TimePayClient(
+        args.token, args.base_url, max_workers=args.workers, timeout=args.timeout,
+        retries=args.retries, cache=False, progress=None,
+    ) as client:  # fmt: skip
+        try:
+            result = sync_logs(
+                args.path, client=client, overlap=overlap, overlap_check=args.overlap_check,
+                window_logs=args.window_logs, max_windows=args.max_windows, **_filters(args),
+            )  # fmt: skip
+        except IncompleteSyncError as error:
+            print(error.result.summary(), file=sys.stderr)
+            raise
+    print(result.summary())
     return 0
 
 

@@ -32,7 +32,7 @@ from .transport import DEFAULT_BASE_URL, Page, Transport, mount_retrying_adapter
 
 OnError = Literal["raise", "warn"]
 TOKEN_ENV, BASE_URL_ENV = "TIMEPAY_API_TOKEN", "TIMEPAY_BASE_URL"
-_OPTIONS = ("on_error", "tz", "on_page", "client")
+_OPTIONS = ("on_error", "tz", "on_page", "max_workers", "client")
 _BATCH = 2000  # records handed to the frame builder at a time
 
 
@@ -171,6 +171,7 @@ class TimePayClient:
         on_error: OnError = "raise",
         tz: str | None = None,
         on_page: OnPage | None = None,
+        max_workers: int | None = None,
         **filters: Any,
     ) -> pd.DataFrame:
         """Every log matching `filters`, as a typed DataFrame (`timepay_notebook.schema`).
@@ -183,6 +184,8 @@ class TimePayClient:
             on_page: called with (pages done, pages expected) after each page, from the thread
                 running the pull; an exception it raises stops the pull and propagates (how a
                 live panel drops a query that a newer one superseded).
+            max_workers: most requests in flight for this call (default: the client's), e.g.
+                to share the client's budget between concurrent pulls.
             **filters: type, status, disposition, from_phone, phone, campaign_id, agent_id,
                 start_time, end_time.
 
@@ -193,8 +196,10 @@ class TimePayClient:
         _check_on_error(on_error)
         if tz is not None:
             _zone_name(tz)
+        if max_workers is not None:
+            _check_number("max_workers", max_workers, int, 1, 64)
         params = self.params(**filters)
-        puller = self._puller(params)
+        puller = self._puller(params, max_workers)
         builder = FrameBuilder(tz=tz, api_timezone=self.api_timezone)
         batch: list[dict[str, Any]] = []
         with Progress(self.progress) as progress:
@@ -216,13 +221,13 @@ class TimePayClient:
         self._conclude(puller.report, on_error, partial=frame)
         return frame
 
-    def _puller(self, params: dict[str, str]) -> Puller:
+    def _puller(self, params: dict[str, str], max_workers: int | None = None) -> Puller:
         self._transport.reset()
 
         def fetch(number: int, fresh: bool) -> Page:
             return self._transport.page(params, number, fresh)
 
-        return Puller(fetch, max_workers=self.max_workers)
+        return Puller(fetch, max_workers=max_workers or self.max_workers)
 
     def _attrs(self, params: dict[str, str], report: PullReport, tz: str | None) -> dict[str, Any]:
         mismatch = None

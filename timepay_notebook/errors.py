@@ -6,7 +6,10 @@
     ├── APIError                            an error answer: .status, .message, .url
     │   ├── AuthenticationError             401/403, or no token at all
     │   └── RateLimitError                  429 after every retry
-    └── IncompletePullError                 pages failed after retries: .failed_pages, .partial
+    ├── IncompletePullError                 pages failed after retries: .failed_pages, .partial
+    │   └── IncompleteSyncError (sync)      windows of a sync failed: .failed_windows, .result
+    └── StoreError (store)                  a Parquet store is unusable or locked by a sync
+        └── StoreMismatchError (+ValueError) the store holds other filters
 
     TimePayWarning (UserWarning)
     ├── CountMismatchWarning                unique logs fetched != the server's total

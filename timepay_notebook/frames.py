@@ -154,17 +154,17 @@ class FrameBuilder:
                 continue
             column = table.column(name)
             if dtype == STR:
-                columns[name] = column.to_pandas(types_mapper=_str_mapper)
+                columns[name] = column.to_pandas(types_mapper=str_types)
             elif dtype == CATEGORY:
-                columns[name] = _categorical(column)
+                columns[name] = categorical_column(column)
             elif dtype == DATETIME:
                 columns[name] = self._localized(column.to_pandas().astype("datetime64[us]"))
             elif dtype == INT:
-                columns[name] = column.to_pandas(types_mapper=_int_mapper)
+                columns[name] = column.to_pandas(types_mapper=int_types)
         del table
         for name, values in self._objects.items():
             if name not in SCHEMA:
-                columns[name] = _infer(values)
+                columns[name] = inferred_column(values)
         frame = pd.DataFrame(columns, index=pd.RangeIndex(self._rows), copy=False)
         self._warn()
         return frame
@@ -188,21 +188,25 @@ class FrameBuilder:
         )
 
 
-def _str_mapper(arrow_type: pa.DataType) -> Any:
+def str_types(arrow_type: pa.DataType) -> Any:
+    """`to_pandas` types_mapper: Arrow large strings as pandas' `str`."""
     return _STR_DTYPE if pa.types.is_large_string(arrow_type) else None
 
 
-def _int_mapper(arrow_type: pa.DataType) -> Any:
+def int_types(arrow_type: pa.DataType) -> Any:
+    """`to_pandas` types_mapper: Arrow integers as pandas' nullable `Int64`."""
     return pd.Int64Dtype() if pa.types.is_integer(arrow_type) else None
 
 
-def _categorical(column: pa.ChunkedArray) -> pd.Series:
+def categorical_column(column: pa.ChunkedArray) -> pd.Series:
+    """A dictionary-encoded Arrow column as a pandas category of `str`, categories sorted."""
     series: pd.Series = column.to_pandas()  # one set of categories for every chunk
     categories = pd.Index(series.cat.categories, dtype=_STR_DTYPE).sort_values()
     return series.cat.set_categories(categories)
 
 
-def _infer(values: list[Any]) -> pd.Series:
+def inferred_column(values: list[Any]) -> pd.Series:
+    """An extra field's values as pandas infers them (objects when it cannot)."""
     if all(isinstance(v, Mapping | list) or v is None for v in values):
         return pd.Series(values, dtype=object)
     try:

@@ -213,11 +213,23 @@ class SandboxServer:
         """How many logs match `filters` (what `count_only=true` answers)."""
         return len(self.table(tenant).select(query_from(filters)))
 
-    def add_logs(self, n: int, where: Where = "now", tenant: str | None = None) -> int:
-        """Add `n` new logs to `tenant` (default: every tenant)."""
+    def add_logs(
+        self,
+        n: int,
+        where: Where = "now",
+        tenant: str | None = None,
+        *,
+        between: tuple[str, str] | None = None,
+    ) -> int:
+        """Add `n` new logs to `tenant` (default: every tenant): newer than every log (`"now"`),
+        anywhere in the data's span (`"random"`), or with `between=(start, end)`
+        (`YYYY-MM-DDTHH:MM:SS`, inclusive) at start times in that range (late arrivals)."""
+        span = None
+        if between is not None:
+            span = (parse_time("start", between[0]), parse_time("end", between[1]))
         tables = [self.table(tenant)] if tenant else list(self.tables.values())
         for table in tables:
-            table.add(n, where)
+            table.add(n, where, span)
         return n
 
     @property

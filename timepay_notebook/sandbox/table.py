@@ -126,16 +126,21 @@ class LogTable:
         selection = self.select(query)
         return self._renderer.render(selection.snapshot.rows, selection.positions)
 
-    def add(self, n: int, where: Where = "now") -> int:
-        """Add `n` new logs: newer than every log (`"now"`) or anywhere in the span (`"random"`)."""
+    def add(self, n: int, where: Where = "now", between: tuple[int, int] | None = None) -> int:
+        """Add `n` new logs: newer than every log (`"now"`), anywhere in the span (`"random"`),
+        or, with `between`, at start times drawn from that inclusive range (epoch seconds)."""
         if n <= 0:
             return 0
+        if between is not None and between[0] > between[1]:
+            raise ValueError(f"between must be (start, end) with start <= end, got {between!r}")
         with self._lock:
             snap = self._snapshot
             rng = np.random.default_rng([self.seed, 1, self._added])
             first_uid = int(snap.rows.uid.max(initial=-1)) + 1
             newest = int(snap.rows.start.max(initial=self.span_start))
-            if where == "now":
+            if between is not None:
+                start = rng.integers(between[0], between[1] + 1, n)
+            elif where == "now":
                 start = newest + np.cumsum(rng.integers(1, 120, n))
             elif where == "random":
                 start = rng.integers(self.span_start, newest + 1, n)

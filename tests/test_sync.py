@@ -1,0 +1,242 @@
+"""sync_logs against sandboxes over HTTP: incremental, resumable, deduplicated; the sandbox's
+request counter is the witness."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import timepay_notebook as tp
+from timepay_notebook.frames import to_frame
+from timepay_notebook.sandbox import Faults, SandboxServer
+from timepay_notebook.store import MANIFEST, Store, StoreError, StoreMismatchError, read_store
+from timepay_notebook.sync import IncompleteSyncError, SyncResult, sync_logs
+from timepay_notebook.windows import to_seconds, to_wire
+
+
+def fast_client(srv: SandboxServer, **kwargs: Any) -> tp.TimePayClient:
+    options: dict[str, Any] = {"progress": False, "backoff": 0.01, "cache": False} | kwargs
+    return tp.TimePayClient(srv.token, srv.url, **options)
+
+
+def ids(frame: pd.DataFrame) -> list[str]:
+    return frame["call_id"].fillna(frame["message_id"]).tolist()
+
+
+def assert_store_is_the_truth(path: Path, srv: SandboxServer, **wire: str) -> None:
+    frame = read_store(path, **wire)
+    assert frame["call_id"].fillna(frame["message_id"]).is_unique
+    pd.testing.assert_frame_equal(frame, to_frame(srv.truth(**wire)))
+
+
+def manifest(path: Path) -> dict[str, Any]:
+    return json.loads((path / MANIFEST).read_text())
+
+
+def test_a_second_sync_fetches_only_the_new_logs(tmp_path: Path) -> None:
+    with SandboxServer(n_logs=1500, seed=3) as srv, fast_client(srv) as client:
+        first = sync_logs(tmp_path, client=client, window_logs=300)
+        assert first.requests == srv.stats.requests
+        assert (first.added, first.logs, first.updated) == (1500, 1500, 0)
+        assert first.windows_fetched >= 5  # 1,500 logs in windows of at most 300
+        assert_store_is_the_truth(tmp_path, srv)
+
+        new = 500
+        srv.add_logs(new)
+        srv.reset_stats()
+        second = sync_logs(tmp_path, client=client)  # windows of up to 2,500 logs
+        assert second.requests == srv.stats.requests <= new / 10 + 3
+        assert (second.added, second.updated, second.removed, second.logs) == (new, 0, 0, 2000)
+        assert_store_is_the_truth(tmp_path, srv)
+
+        srv.reset_stats()
+        third = sync_logs(tmp_path, client=client)  # nothing new: counts only
+        assert third.added == third.page_requests == 0 and srv.stats.requests <= 3
+
+
+def test_a_sync_that_fails_part_way_keeps_what_completed_and_the_rerun_finishes(
+    tmp_path: Path,
+) -> None:
+    with (
+        SandboxServer(n_logs=1200, seed=5) as srv,
+        fast_client(srv, retries=1, max_workers=2) as client,
+    ):
+        srv.faults = Faults(schedule=dict.fromkeys(range(60, 64), "500"))  # past every retry
+        with pytest.raises(IncompleteSyncError, match="Run the sync again") as caught:
+            sync_logs(tmp_path, client=client, window_logs=100)
+        partial = caught.value.result
+        assert isinstance(caught.value, tp.IncompletePullError) and not partial.complete
+        assert caught.value.failed_windows and caught.value.failed_pages
+        assert partial.windows_fetched > 0 and 0 < partial.logs < 1200
+        with pytest.warns(tp.PartialDataWarning, match="does not cover"):
+            stored = read_store(tmp_path)  # and it says what is missing
+        assert (
+            len(stored) == partial.logs and stored["call_id"].fillna(stored["message_id"]).is_unique
+        )
+
+        srv.faults = None
+        srv.reset_stats()
+        again = sync_logs(tmp_path, client=client, window_logs=100)
+        assert again.complete and again.logs == 1200
+        assert again.page_requests < 120 - partial.logs / 10 + 2 * again.windows_fetched + 10
+        assert_store_is_the_truth(tmp_path, srv)
+
+
+KILLED_SYNC = """
+import os, sys, timepay_notebook as tp
+from timepay_notebook.sync import sync_logs
+with tp.TimePayClient(os.environ["T_TOKEN"], os.environ["T_URL"], cache=False, progress=False, max_workers=2) as c:
+    sync_logs(sys.argv[1], client=c, window_logs=100)
+"""
+
+
+def test_a_killed_sync_resumes_without_duplicates(tmp_path: Path) -> None:
+    with SandboxServer(n_logs=1500, seed=8, latency=0.01) as srv:
+        env = {**os.environ, "T_TOKEN": srv.token, "T_URL": srv.url}
+        proc = subprocess.Popen([sys.executable, "-c", KILLED_SYNC, str(tmp_path)], env=env)
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and proc.poll() is None:
+                if (tmp_path / MANIFEST).exists() and Store.open(tmp_path).count_logs() >= 400:
+                    break
+                time.sleep(0.02)
+            proc.send_signal(signal.SIGKILL)
+        finally:
+            proc.wait(timeout=10)
+        assert proc.returncode == -signal.SIGKILL  # killed, not finished
+        with pytest.warns(tp.PartialDataWarning, match="does not cover"):
+            stored = read_store(tmp_path)  # whole files only, and it says what is missing
+        assert (
+            400 <= len(stored) < 1500 and stored["call_id"].fillna(stored["message_id"]).is_unique
+        )
+        with fast_client(srv) as client:
+            result = sync_logs(tmp_path, client=client, window_logs=100)
+        assert result.complete and result.logs == 1500 and result.added == 1500 - len(stored)
+        assert result.page_requests < 150 - 400 / 10 + 2 * result.windows_fetched  # not over
+        assert not list(tmp_path.rglob("*.tmp"))
+        assert_store_is_the_truth(tmp_path, srv)
+
+
+def test_late_arrivals_inside_the_overlap_are_picked_up(tmp_path: Path) -> None:
+    with SandboxServer(n_logs=2000, seed=4) as srv, fast_client(srv) as client:
+        sync_logs(tmp_path, client=client)
+        hwm = to_seconds(manifest(tmp_path)["high_water_mark"])
+        srv.add_logs(3, between=(to_wire(hwm - 86_400), to_wire(hwm - 3600)))
+        srv.reset_stats()
+        result = sync_logs(tmp_path, client=client)
+        assert result.added == 3 and result.logs == 2003
+        assert srv.stats.requests < 50  # bisected around them, not the whole overlap again
+        assert_store_is_the_truth(tmp_path, srv)
+
+
+def test_late_arrivals_before_the_overlap_need_a_longer_overlap(tmp_path: Path) -> None:
+    with SandboxServer(n_logs=600, seed=4) as srv, fast_client(srv) as client:
+        sync_logs(tmp_path, client=client)
+        srv.add_logs(2, between=("2026-02-01T00:00:00", "2026-02-02T00:00:00"))
+        assert sync_logs(tmp_path, client=client).added == 0  # documented: older than 2 days
+        result = sync_logs(tmp_path, client=client, overlap=pd.Timedelta(days=70))
+        assert result.added == 2
+        assert manifest(tmp_path)["overlap_seconds"] == 70 * 86_400
+        assert_store_is_the_truth(tmp_path, srv)
+
+
+def test_overlap_check_fetch_refetches_the_overlap(tmp_path: Path) -> None:
+    with SandboxServer(n_logs=900, seed=2) as srv, fast_client(srv) as client:
+        sync_logs(tmp_path, client=client)
+        overlap_logs = srv.count(
+            start_time=to_wire(to_seconds(manifest(tmp_path)["high_water_mark"]) - 86_400)
+        )
+        result = sync_logs(tmp_path, client=client, overlap=86_400, overlap_check="fetch")
+        assert result.updated >= overlap_logs > 0 and result.added == 0
+        assert_store_is_the_truth(tmp_path, srv)
+
+
+def test_an_explicit_range_and_a_later_backfill(tmp_path: Path) -> None:
+    march = {"start_time": "2026-03-01T00:00:00", "end_time": "2026-03-15T23:59:59"}
+    with SandboxServer(n_logs=900, seed=6) as srv, fast_client(srv) as client:
+        first = sync_logs(tmp_path, client=client, start_time="2026-03-01", end_time="2026-03-15")
+        assert (first.start_time, first.end_time) == (march["start_time"], march["end_time"])
+        assert_store_is_the_truth(tmp_path, srv, **march)
+        assert len(read_store(tmp_path)) == srv.count(**march)
+        sync_logs(tmp_path, client=client, start_time="2026-02-01")  # back to February, up to now
+        assert manifest(tmp_path)["origin"] == "2026-02-01T00:00:00"
+        assert_store_is_the_truth(tmp_path, srv, start_time="2026-02-01T00:00:00")
+
+
+def test_a_store_keeps_one_filter_set(tmp_path: Path) -> None:
+    with SandboxServer(n_logs=300, seed=1) as srv, fast_client(srv) as client:
+        sync_logs(tmp_path, client=client, type="call")
+        srv.reset_stats()
+        with pytest.raises(StoreMismatchError, match=r"holds logs for filters \{'type': 'call'\}"):
+            sync_logs(tmp_path, client=client, type="whatsapp")
+        with pytest.raises(StoreMismatchError):
+            sync_logs(tmp_path, client=client)
+        assert srv.stats.requests == 0
+        assert sync_logs(tmp_path, client=client, type="call").complete
+        assert_store_is_the_truth(tmp_path, srv, type="call")
+
+
+def test_bad_arguments_fail_before_any_request_or_file(tmp_path: Path) -> None:
+    with SandboxServer(n_logs=50) as srv, fast_client(srv) as client:
+        with pytest.raises(tp.FilterError, match="did you mean 'campaign_id'"):
+            sync_logs(tmp_path / "a", client=client, campaign="x")
+        with pytest.raises(ValueError, match="overlap_check"):
+            sync_logs(tmp_path / "a", client=client, overlap_check="maybe")  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="window_logs"):
+            sync_logs(tmp_path / "a", client=client, window_logs=5)
+        with pytest.raises(ValueError, match="overlap must not be negative"):
+            sync_logs(tmp_path / "a", client=client, overlap=-1)
+        with tp.TimePayClient(srv.token, srv.url, cache=tmp_path / "c.sqlite") as cached:
+            with pytest.raises(ValueError, match="without a response cache"):
+                sync_logs(tmp_path / "a", client=cached)
+        assert srv.stats.requests == 0 and not (tmp_path / "a").exists()
+
+
+def test_one_sync_writes_at_a_time(tmp_path: Path) -> None:
+    with SandboxServer(n_logs=100) as srv, fast_client(srv) as client:
+        sync_logs(tmp_path, client=client)
+        with Store.open(tmp_path).writing(), pytest.raises(StoreError, match="another sync"):
+            sync_logs(tmp_path, client=client)
+
+
+def test_windows_share_the_clients_requests_in_flight(tmp_path: Path) -> None:
+    with (
+        SandboxServer(n_logs=1000, seed=9, latency=0.01) as srv,
+        fast_client(srv, max_workers=3) as client,
+    ):
+        result = sync_logs(tmp_path, client=client, window_logs=100)
+        assert result.windows_fetched >= 10
+        assert srv.stats.peak_in_flight <= 3 + 1  # page requests, and the planner's count
+        pages = [r.params for r in srv.request_log if r.params.get("page") == "1"]
+        spans = sorted((to_seconds(p["start_time"]), to_seconds(p["end_time"])) for p in pages)
+        assert all(a[1] < b[0] for a, b in itertools.pairwise(spans))  # disjoint
+
+
+def test_an_api_without_logs_gives_an_empty_store(tmp_path: Path) -> None:
+    with SandboxServer(n_logs=0) as srv, fast_client(srv) as client:
+        result = sync_logs(tmp_path, client=client)
+        assert (result.logs, result.start_time, result.requests) == (0, None, 1)
+        pd.testing.assert_frame_equal(read_store(tmp_path), tp.empty_frame())
+        srv.add_logs(15)
+        assert sync_logs(tmp_path, client=client).added == 15
+        assert_store_is_the_truth(tmp_path, srv)
+
+
+def test_the_summary_line_says_what_happened(tmp_path: Path) -> None:
+    with SandboxServer(n_logs=120, seed=2) as srv, fast_client(srv) as client:
+        result = sync_logs(tmp_path, client=client)
+    assert isinstance(result, SyncResult) and str(result) == result.summary()
+    assert result.summary().startswith(
+        f"synced 120 new logs (0 fetched again, 0 removed) into {tmp_path}: 120 logs up to 2026-"
+    )
+    assert f"{result.requests} requests in" in result.summary()

@@ -1,0 +1,495 @@
+"""The local Parquet store of one filter set: layout, manifest, atomic writes, and `read_store`.
+
+Layout (plain Parquet, Hive-style partitions by the log's `date`)::
+
+    PATH/
+      _timepay_store.json             the manifest (below); readers of *.parquet skip it
+      _timepay_store.lock             locked by the sync writing to the store
+      date=2026-01-05/logs.parquet    one file per day, newest start_time first
+      date=2026-01-06/logs.parquet
+      ...
+
+Column types are in `timepay_notebook.storeformat`. DuckDB reads the store as
+`read_parquet('PATH/*/*.parquet', hive_partitioning = true)`; Spark and Dask read `PATH`.
+
+**Manifest** (`_timepay_store.json`, JSON, written atomically): `format_version`,
+`schema_version` (a hash of `schema.SCHEMA`; a store written with another schema is refused),
+`filters` (the wire form of the sync's filters, times excluded: a store holds one filter set, and
+a sync with other filters is a `StoreMismatchError`), `api_timezone`, `overlap_seconds`,
+`origin` (the earliest time the store covers), `covered` (the time spans brought up to date,
+merged: the windows completed so far), `high_water_mark` (the newest `start_time` stored),
+`logs`, `json_columns`, `source` (the base URL without credentials, for information),
+`created_at`, `updated_at`. Never the token.
+
+**Writes.** A window is written partition by partition: each touched day is read, merged and
+written to a hidden temporary file in its directory, then `os.replace`d over `logs.parquet`, so
+a reader sees a day's old file or its new one, never half of one. Merging a window that covers
+`start`..`end` replaces the day's logs whose start time is in that span (the window is the API's
+truth for it, so a log deleted upstream goes too) and any log with the same id (`schema.ID_FIELDS`),
+wherever in the day: no duplicates. The window is recorded in `covered` only after its files are
+in place. One sync writes at a time (an exclusive `flock` on the lock file; not on Windows).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import sys
+import threading
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from .errors import PartialDataWarning, TimePayError, warn_user
+from .filters import normalize_filters
+from .schema import SCHEMA
+from .storeformat import (
+    NULL_PARTITION,
+    PARTITION,
+    id_keys,
+    partition_keys,
+    start_seconds,
+    to_frame,
+    to_table,
+    with_partition,
+)
+from .windows import DAY, Span, merge, subtract, to_seconds, to_wire
+
+if sys.platform != "win32":
+    import fcntl
+
+MANIFEST = "_timepay_store.json"
+LOCK_FILE = "_timepay_store.lock"
+DATA_FILE = "logs.parquet"
+FORMAT_VERSION = 1
+SCHEMA_VERSION = hashlib.sha256(json.dumps(SCHEMA).encode()).hexdigest()[:12]
+TIME_FILTERS = ("start_time", "end_time")
+FILTER_COLUMNS = {
+    "type": "type", "status": "status", "disposition": "disposition", "from_phone": "from",
+    "phone": "to", "campaign_id": "campaign_id", "agent_id": "agent_id",
+}  # fmt: skip
+"""The column each non-time filter matches exactly (time filters match `start_time`)."""
+NEWEST_FIRST = [("start_time", "descending", "at_end")]  # a stable sort: ties keep their order
+
+
+class StoreError(TimePayError):
+    """A store can't be used as asked: not a store, locked by another sync, another schema."""
+
+
+class StoreMismatchError(StoreError, ValueError):
+    """The store holds another filter set (or time zone) than the one asked for."""
+
+
+def identity(params: Mapping[str, str]) -> dict[str, str]:
+    """The filters that define a store: the wire parameters without the times."""
+    return {k: v for k, v in params.items() if k not in TIME_FILTERS}
+
+
+@dataclass
+class Manifest:
+    """What `_timepay_store.json` holds (see the module docstring)."""
+
+    filters: dict[str, str]
+    api_timezone: str
+    overlap_seconds: int
+    origin: int | None = None
+    covered: list[Span] = field(default_factory=list)
+    high_water_mark: int | None = None
+    logs: int = 0
+    json_columns: list[str] = field(default_factory=lambda: ["extracted_data"])
+    source: str | None = None
+    created_at: str = ""
+    updated_at: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": "timepay-notebook store",
+            "format_version": FORMAT_VERSION,
+            "schema_version": SCHEMA_VERSION,
+            "filters": self.filters,
+            "api_timezone": self.api_timezone,
+            "overlap_seconds": self.overlap_seconds,
+            "origin": _wire(self.origin),
+            "covered": [[to_wire(s), to_wire(e)] for s, e in self.covered],
+            "high_water_mark": _wire(self.high_water_mark),
+            "logs": self.logs,
+            "json_columns": self.json_columns,
+            "source": self.source,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], where: Path) -> Manifest:
+        if data.get("format_version") != FORMAT_VERSION:
+            raise StoreError(
+                f"{where} has store format {data.get('format_version')!r}; this version of "
+                f"timepay-notebook reads format {FORMAT_VERSION}"
+            )
+        if data.get("schema_version") != SCHEMA_VERSION:
+            raise StoreError(
+                f"{where} was written with another logs schema ({data.get('schema_version')!r}, "
+                f"now {SCHEMA_VERSION!r}): sync into a new path"
+            )
+        try:
+            return cls(
+                filters={str(k): str(v) for k, v in data["filters"].items()},
+                api_timezone=str(data["api_timezone"]),
+                overlap_seconds=int(data["overlap_seconds"]),
+                origin=_seconds(data.get("origin")),
+                covered=[(to_seconds(s), to_seconds(e)) for s, e in data.get("covered", [])],
+                high_water_mark=_seconds(data.get("high_water_mark")),
+                logs=int(data.get("logs", 0)),
+                json_columns=[str(c) for c in data.get("json_columns", ["extracted_data"])],
+                source=data.get("source"),
+                created_at=str(data.get("created_at", "")),
+                updated_at=str(data.get("updated_at", "")),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise StoreError(f"{where} is not a valid store manifest ({error!r})") from None
+
+
+@dataclass(frozen=True)
+class WriteStats:
+    """What writing one window changed: logs new to the store, logs replaced by a newer copy,
+    logs removed (gone from the API in the window's span), the newest start time written."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    newest: int | None = None
+
+
+class Store:
+    """A store directory and its manifest. `open` one that exists, or `create` one."""
+
+    def __init__(self, path: str | os.PathLike[str], manifest: Manifest) -> None:
+        self.path = Path(path)
+        self.manifest = manifest
+        self._lock = threading.Lock()  # writes within this process
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Store:
+        """The store at `path`; `StoreError` if there is none."""
+        where = Path(path) / MANIFEST
+        try:
+            data = json.loads(where.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise StoreError(
+                f"{Path(path)} is not a TimePay store (no {MANIFEST}): sync to it first"
+            ) from None
+        except (OSError, ValueError) as error:
+            raise StoreError(f"cannot read {where}: {error}") from None
+        if not isinstance(data, dict):
+            raise StoreError(f"{where} is not a valid store manifest")
+        return cls(path, Manifest.from_json(data, where))
+
+    @classmethod
+    def create(cls, path: str | os.PathLike[str], manifest: Manifest) -> Store:
+        """A new store at `path` (an empty or missing directory)."""
+        root = Path(path)
+        if root.exists() and (not root.is_dir() or any(root.iterdir())):
+            raise StoreError(f"{root} exists and is not a TimePay store: choose an empty directory")
+        root.mkdir(parents=True, exist_ok=True)
+        store = cls(root, manifest)
+        store.manifest.created_at = _utc_now()
+        store.save()
+        return store
+
+    def check(self, filters: Mapping[str, str], api_timezone: str) -> None:
+        """Raise `StoreMismatchError` unless the store holds exactly these filters."""
+        if identity(filters) != self.manifest.filters or api_timezone != self.manifest.api_timezone:
+            raise StoreMismatchError(
+                f"{self.path} holds logs for filters {self.manifest.filters or '{}'} "
+                f"({self.manifest.api_timezone}), not {identity(filters) or '{}'} ({api_timezone}): "
+                "a store keeps one filter set; sync other filters to another path"
+            )
+
+    def check_subset(self, filters: Mapping[str, str]) -> None:
+        """Raise `StoreMismatchError` if `filters` contradict the store's own filters."""
+        clash = {k: v for k, v in identity(filters).items() if self.manifest.filters.get(k, v) != v}
+        if clash:
+            raise StoreMismatchError(
+                f"{self.path} holds only logs with {self.manifest.filters}; it cannot answer "
+                f"{clash}: sync those filters to another path"
+            )
+
+    def save(self) -> None:
+        """Write the manifest atomically."""
+        self.manifest.updated_at = _utc_now()
+        text = json.dumps(self.manifest.to_json(), indent=2, ensure_ascii=False) + "\n"
+        _replace(self.path / MANIFEST, text.encode())
+
+    @contextmanager
+    def writing(self) -> Iterator[Store]:
+        """Hold the store's lock file (one sync writes at a time); removes stale temp files."""
+        handle = open(self.path / LOCK_FILE, "a+b")  # noqa: SIM115 - held open while locked
+        try:
+            if sys.platform != "win32":
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    raise StoreError(f"another sync is writing to {self.path}") from None
+            for pattern in (f"*/.{DATA_FILE}.*.tmp", f".{MANIFEST}.*.tmp"):
+                for stale in self.path.glob(pattern):  # left by a killed sync
+                    stale.unlink(missing_ok=True)
+            yield self
+        finally:
+            handle.close()  # releases the lock
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def partitions(self) -> dict[str, Path]:
+        """Partition value (`YYYY-MM-DD`, or the null partition) -> its data file."""
+        found: dict[str, Path] = {}
+        for entry in os.scandir(self.path):
+            key = entry.name.removeprefix(f"{PARTITION}=")
+            if entry.is_dir() and key != entry.name:
+                data = Path(entry.path) / DATA_FILE
+                if data.is_file():
+                    found[key] = data
+        return found
+
+    def keys_between(self, low: int | None, high: int | None) -> list[str]:
+        """The partitions that may hold start times in `low`..`high`, newest first (a day of
+        margin each side, in case a log's `date` is not its start time's; the null partition
+        last)."""
+        first = _day(low - DAY) if low is not None else ""
+        last = _day(high + DAY) if high is not None else "9999-12-31"
+        keys = [k for k in self.partitions() if k == NULL_PARTITION or first <= k <= last]
+        return sorted(keys, key=lambda k: (k != NULL_PARTITION, k), reverse=True)
+
+    def read(self, keys: list[str], columns: list[str] | None = None) -> pa.Table:
+        """The rows of partitions `keys`, in that order, with their `date` column."""
+        files = self.partitions()
+        tables = [
+            with_partition(pq.read_table(files[k], columns=columns), k) for k in keys if k in files
+        ]
+        if not tables:
+            return pa.table({})
+        return pa.concat_tables(tables, promote_options="permissive")
+
+    def start_times(self, low: int, high: int) -> np.ndarray:
+        """The start times (seconds, sorted) of the stored logs in `low`..`high`."""
+        table = self.read(self.keys_between(low, high), columns=["start_time"])
+        if table.num_rows == 0:
+            return np.empty(0, dtype=np.int64)
+        seconds = start_seconds(table)
+        return np.sort(seconds[(seconds >= low) & (seconds <= high)])
+
+    def count_logs(self) -> int:
+        """How many logs the store holds (from the files' footers)."""
+        return sum(pq.read_metadata(f).num_rows for f in self.partitions().values())
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def write_window(self, frame: pd.DataFrame, span: Span) -> WriteStats:
+        """Merge the logs a window fetched (a `load_logs`-typed frame) into the store."""
+        table, json_columns = to_table(frame)
+        keys = partition_keys(frame)
+        new_ids = id_keys(table)
+        incoming = {k for k in new_ids if k is not None}
+        updated: set[str] = set()
+        removed = 0
+        with self._lock:
+            touched = set(self.keys_between(*span)) | set(keys.tolist())
+            for key in sorted(touched):
+                part = table.filter(pa.array(keys == key)) if len(keys) else table
+                removed += self._merge_partition(key, part, span, incoming, updated)
+            self.manifest.json_columns = sorted(set(self.manifest.json_columns) | json_columns)
+        added = sum(1 for k in new_ids if k is None or k not in updated)
+        seconds = start_seconds(table) if table.num_rows else np.empty(0, dtype=np.int64)
+        newest = int(seconds.max()) if len(seconds) and seconds.max() >= 0 else None
+        return WriteStats(added, len(updated), removed, newest)
+
+    def _merge_partition(
+        self, key: str, part: pa.Table, span: Span, incoming: set[str], updated: set[str]
+    ) -> int:
+        """Merge `part` into partition `key`; returns the stored logs removed (not replaced)."""
+        target = self.path / f"{PARTITION}={key}" / DATA_FILE
+        if not target.is_file():
+            if part.num_rows:
+                _write_table(target, part)
+            return 0
+        old = pq.read_table(target)
+        seconds = start_seconds(old)
+        old_ids = id_keys(old)
+        replaced = np.array([k is not None and k in incoming for k in old_ids], dtype=bool)
+        drop = replaced | ((seconds >= span[0]) & (seconds <= span[1]))
+        if not drop.any() and not part.num_rows:
+            return 0
+        updated.update(k for k, r in zip(old_ids, replaced, strict=True) if r and k is not None)
+        kept = old.filter(pa.array(~drop))
+        merged = (
+            pa.concat_tables([kept, part], promote_options="permissive") if part.num_rows else kept
+        )
+        if merged.num_rows:
+            _write_table(target, merged)
+        else:
+            target.unlink()
+            _remove_empty_dir(target.parent)
+        return int((drop & ~replaced).sum())
+
+    def record(self, span: Span, newest: int | None) -> None:
+        """Mark `span` as brought up to date and raise the high-water mark to `newest`."""
+        with self._lock:
+            manifest = self.manifest
+            manifest.covered = merge([*manifest.covered, span])
+            if newest is not None:
+                manifest.high_water_mark = max(manifest.high_water_mark or newest, newest)
+
+    def gaps(self, low: int | None, high: int | None) -> list[Span]:
+        """The spans of `low`..`high` (default: the store's whole range) it does not cover, up
+        to the end of its last sync."""
+        covered = self.manifest.covered
+        start = low if low is not None else self.manifest.origin
+        if start is None or not covered:
+            return []
+        end = min(high if high is not None else covered[-1][1], covered[-1][1])
+        return subtract([(start, end)], covered) if start <= end else []
+
+
+def read_store(
+    path: str | os.PathLike[str], *, tz: str | None = None, **filters: Any
+) -> pd.DataFrame:
+    """The logs in the store at `path` that match `filters`, typed exactly as `load_logs` types
+    them, newest first; no network.
+
+    Args:
+        path: a directory `sync_logs` wrote.
+        tz: localize times to the API's zone and convert them to `tz` (default: naive).
+        **filters: the filters of `load_logs` (validated the same way, `FilterError`). Times
+            prune partitions, then match `start_time`; the others match their column exactly.
+            Filters that contradict the store's own are a `StoreMismatchError`.
+
+    A `PartialDataWarning` says when the time range asked for has spans the store does not
+    cover (before its origin, or windows of an incomplete sync). `df.attrs` names the store,
+    its filters, what it covers and when it was synced.
+    """
+    store = Store.open(path)
+    manifest = store.manifest
+    if tz is not None:
+        _check_zone(tz)
+    params = normalize_filters(filters, api_timezone=manifest.api_timezone, options=("tz",))
+    store.check_subset(params)
+    low, high = (_seconds(params.get(name)) for name in TIME_FILTERS)
+    table = store.read(store.keys_between(low, high))
+    if table.num_rows:
+        table = table.filter(pa.array(_matches(table, params, low, high)))
+        order = pc.sort_indices(table, sort_keys=NEWEST_FIRST)
+        table = table.take(order)
+    frame = to_frame(
+        table, tz=tz, api_timezone=manifest.api_timezone, json_columns=manifest.json_columns
+    )
+    gaps = store.gaps(low, high)
+    if gaps:
+        warn_user(
+            f"the store at {store.path} does not cover {_describe(gaps)}: logs from then are "
+            "missing (run sync_logs with these times to fetch them)",
+            PartialDataWarning,
+        )
+    frame.attrs.update(
+        {
+            "source": "store",
+            "store": str(store.path),
+            "filters": dict(params),
+            "store_filters": dict(manifest.filters),
+            "covered": [[to_wire(s), to_wire(e)] for s, e in manifest.covered],
+            "high_water_mark": _wire(manifest.high_water_mark),
+            "synced_at": manifest.updated_at,
+            "gaps": [[to_wire(s), to_wire(e)] for s, e in gaps],
+            "tz": tz,
+        }
+    )
+    return frame
+
+
+def _matches(
+    table: pa.Table, params: Mapping[str, str], low: int | None, high: int | None
+) -> np.ndarray:
+    mask = np.ones(table.num_rows, dtype=bool)
+    for name, value in identity(params).items():
+        column = FILTER_COLUMNS[name]
+        if column not in table.column_names:
+            return np.zeros(table.num_rows, dtype=bool)
+        equal = pc.equal(table.column(column).cast(pa.string()), value).fill_null(False)
+        mask &= equal.to_numpy()
+    if low is not None or high is not None:
+        seconds = start_seconds(table)
+        mask &= (seconds >= (low if low is not None else 0)) & (
+            seconds <= (high if high is not None else 2**62)
+        )
+    return mask
+
+
+def _write_table(target: Path, table: pa.Table) -> None:
+    """Write `table`, newest start time first, to `target` atomically."""
+    order = pc.sort_indices(table, sort_keys=NEWEST_FIRST)
+    target.parent.mkdir(exist_ok=True)
+    temp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
+    try:
+        pq.write_table(table.take(order), temp)
+        with open(temp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _replace(target: Path, data: bytes) -> None:
+    temp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
+    try:
+        with open(temp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _remove_empty_dir(directory: Path) -> None:
+    with contextlib.suppress(OSError):  # something else is in it
+        directory.rmdir()
+
+
+def _day(seconds: int) -> str:
+    return to_wire(max(seconds, 0))[:10]
+
+
+def _wire(seconds: int | None) -> str | None:
+    return to_wire(seconds) if seconds is not None else None
+
+
+def _seconds(text: object) -> int | None:
+    return to_seconds(str(text)) if text is not None else None
+
+
+def _describe(spans: list[Span]) -> str:
+    shown = [f"{to_wire(s)}..{to_wire(e)}" for s, e in spans[:3]]
+    more = f" and {len(spans) - 3} more" if len(spans) > 3 else ""
+    return ", ".join(shown) + more
+
+
+def _utc_now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _check_zone(zone: str) -> None:
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValueError(f"unknown time zone {zone!r} (use an IANA name such as 'UTC')") from None

@@ -1,0 +1,166 @@
+"""A logs frame as the store's Arrow/Parquet columns and back, dtypes intact. Pure: no I/O.
+
+Columns on disk, by their kind in `schema.SCHEMA` (plain Parquet types, so DuckDB, Spark and Dask
+read them without this package):
+
+- `str` -> UTF-8 string; `category` -> dictionary-encoded string; `datetime64[us]` ->
+  timestamp[us] without a zone (API-local, as the API sends them); `Int64` -> int64.
+- `extracted_data`, and any extra column holding dicts, lists or mixed values -> JSON text,
+  parsed back to Python objects on read (the store's manifest lists them in `json_columns`).
+- Other extra columns (fields the API sent that the schema does not list) keep Arrow's type.
+- `date` is not in the files: it is the partition directory, `date=YYYY-MM-DD` (Hive style);
+  a missing date is `date=__HIVE_DEFAULT_PARTITION__`, which Hive-aware readers read as null.
+
+`to_frame` builds exactly the frame `load_logs` builds from the same logs (same dtypes, categories
+of the values present, sorted, `str` text), using the conversions of `timepay_notebook.frames`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .frames import categorical_column, empty_frame, inferred_column, int_types, str_types
+from .schema import CATEGORY, DATETIME, ID_FIELDS, INT, OBJECT, SCHEMA, STR
+
+PARTITION = "date"
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+STORAGE_TYPES: dict[str, pa.DataType] = {
+    STR: pa.string(),
+    CATEGORY: pa.dictionary(pa.int32(), pa.string()),
+    DATETIME: pa.timestamp("us"),
+    INT: pa.int64(),
+    OBJECT: pa.string(),
+}
+_DATE = pa.timestamp("us")
+MISSING = -(2**40)
+"""`start_seconds` of a row without a start time: before any time a window can hold."""
+
+
+def storage_type(name: str) -> pa.DataType | None:
+    """The on-disk type of schema column `name` (None for extra columns)."""
+    kind = SCHEMA.get(name)
+    return STORAGE_TYPES[kind] if kind is not None else None
+
+
+def partition_keys(frame: pd.DataFrame) -> np.ndarray:
+    """Each row's partition value: its `date` as `YYYY-MM-DD`, or `NULL_PARTITION`."""
+    dates = frame[PARTITION] if PARTITION in frame else pd.Series(pd.NaT, index=frame.index)
+    if isinstance(dates.dtype, pd.DatetimeTZDtype):
+        dates = dates.dt.tz_localize(None)
+    keys = dates.dt.strftime("%Y-%m-%d").astype(object)
+    return np.asarray(keys.where(dates.notna(), NULL_PARTITION), dtype=object)
+
+
+def to_table(frame: pd.DataFrame) -> tuple[pa.Table, set[str]]:
+    """The store's Arrow table of a logs frame (without `date`) and the columns held as JSON."""
+    arrays: dict[str, pa.Array] = {}
+    json_columns: set[str] = set()
+    for name in frame.columns:
+        if name == PARTITION:
+            continue
+        series = frame[name]
+        kind = SCHEMA.get(name)
+        if kind == OBJECT or (kind is None and series.dtype == object):
+            arrays[name] = pa.array([json_text(v) for v in series], type=pa.string())
+            json_columns.add(name)
+        elif kind is not None:
+            arrays[name] = pa.array(series, from_pandas=True).cast(STORAGE_TYPES[kind])
+        else:
+            arrays[name] = pa.array(series, from_pandas=True)
+    return pa.table(arrays), json_columns
+
+
+def with_partition(table: pa.Table, key: str) -> pa.Table:
+    """`table` with the `date` column its partition directory stands for."""
+    value = None if key == NULL_PARTITION else dt.datetime.fromisoformat(key)
+    return table.append_column(PARTITION, pa.array([value] * table.num_rows, type=_DATE))
+
+
+def to_frame(
+    table: pa.Table,
+    *,
+    tz: str | None = None,
+    api_timezone: str,
+    json_columns: Iterable[str] = (OBJECT,),
+) -> pd.DataFrame:
+    """The typed logs frame of a store table (with its `date` column), as `load_logs` types it."""
+    if table.num_rows == 0:
+        return empty_frame(tz)
+    decode = set(json_columns) | {n for n, kind in SCHEMA.items() if kind == OBJECT}
+    columns: dict[str, Any] = {}
+    for name, kind in SCHEMA.items():
+        column = _column(table, name, kind)
+        if kind == STR:
+            columns[name] = column.cast(pa.large_string()).to_pandas(types_mapper=str_types)
+        elif kind == CATEGORY:
+            text = column.cast(pa.large_string()).combine_chunks()
+            columns[name] = categorical_column(pa.chunked_array([text.dictionary_encode()]))
+        elif kind == DATETIME:
+            times = column.to_pandas().astype("datetime64[us]")
+            columns[name] = _localized(times, tz, api_timezone)
+        elif kind == INT:
+            columns[name] = column.to_pandas(types_mapper=int_types)
+        else:
+            columns[name] = pd.Series(_decoded(column.to_pylist()), dtype=object)
+    for name in sorted(set(table.column_names) - SCHEMA.keys()):
+        values = table.column(name).to_pylist()
+        columns[name] = inferred_column(_decoded(values) if name in decode else values)
+    return pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows), copy=False)
+
+
+def _column(table: pa.Table, name: str, kind: str) -> pa.ChunkedArray:
+    if name in table.column_names:
+        return table.column(name)
+    return pa.chunked_array([pa.nulls(table.num_rows, STORAGE_TYPES[kind])])
+
+
+def _localized(series: pd.Series, tz: str | None, api_timezone: str) -> pd.Series:
+    """As `FrameBuilder(tz=...)` does: localized to the API's zone, converted to `tz`."""
+    if not tz:
+        return series
+    local: pd.Series = series.dt.tz_localize(api_timezone, ambiguous="NaT", nonexistent="NaT")
+    converted: pd.Series = local.dt.tz_convert(tz)
+    return converted
+
+
+def json_text(value: object) -> str | None:
+    """A cell as JSON text (None stays missing)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _decoded(values: list[Any]) -> list[Any]:
+    return [None if v is None else json.loads(v) for v in values]
+
+
+def id_keys(table: pa.Table) -> list[str | None]:
+    """Each row's identity as the pager keys it (`schema.ID_FIELDS`), None without an id."""
+    names = [n for n in ID_FIELDS if n in table.column_names]
+    columns = [table.column(n).cast(pa.string()).to_pylist() for n in names]
+    if not names:
+        return [None] * table.num_rows
+    keys: list[str | None] = []
+    for values in zip(*columns, strict=True):
+        key = None
+        for name, value in zip(names, values, strict=True):
+            if value is not None and value != "":
+                key = f"{name}\x00{value}"
+                break
+        keys.append(key)
+    return keys
+
+
+def start_seconds(table: pa.Table) -> np.ndarray:
+    """Each row's `start_time` as whole naive seconds since 1970 (floored); `MISSING` if none."""
+    floored = pc.floor_temporal(table.column("start_time"), unit="second").cast(pa.int64())
+    micros = floored.fill_null(MISSING * 1_000_000).to_numpy()
+    return np.asarray(micros // 1_000_000, dtype=np.int64)

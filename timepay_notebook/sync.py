@@ -1,0 +1,532 @@
+"""`sync_logs`: keep a local Parquet store up to date, fetching only what is new.
+
+How a sync works (the store's layout and manifest are in `timepay_notebook.store`, the planning
+of windows in `timepay_notebook.windows`):
+
+1. **Range.** `start_time`..`end_time` (wire form, inclusive). `end_time` defaults to now in the
+   API's time zone. `start_time` defaults to the store's origin; on the first sync without one,
+   the origin is found with counts: `count_only` up to `end_time`, then up to 1, 2, 4, ... days
+   before it until a count is 0 (about a dozen requests for a year of data); the store covers
+   everything after that empty stretch. An earlier `start_time` later extends the store back.
+2. **Settled and overlap.** What the store covers (`covered`) up to `overlap` (2 days by
+   default, kept in the manifest) before its newest log (the high-water mark) is settled and
+   not asked for again. Everything after that, and any span not covered (before the origin, or
+   windows a failed sync did not complete), is examined. Late arrivals older than the overlap
+   are not seen: pass a larger `overlap=` to look further back.
+3. **Count-driven windows.** Each examined span is compared with the store by `count_only`
+   requests and split (`windows.plan_windows`): spans whose count equals the store's are
+   verified without fetching them (`overlap_check="fetch"` fetches them anyway, which also
+   picks up logs updated in place); new ones are fetched in windows of at most `window_logs`
+   logs; a span with a few late arrivals among stored logs is bisected around them. A next-day
+   sync costs a few counts plus one page per 10 new logs.
+4. **Concurrent windows.** Up to `max_windows` (2) windows are pulled at once, each by
+   `load_logs` (its own page sequence, deduplicated, retried and repaired), each with an equal
+   share of the client's `max_workers` requests in flight. Planning runs ahead in its own
+   thread, so its count requests overlap with the pulls.
+5. **Written when complete.** A window is merged into the store as soon as its pull completes
+   (deduplicated by id; it replaces what the store had in its span) and then recorded in the
+   manifest. A killed sync loses at most the windows in flight; the next sync examines what is
+   not recorded and finishes it without duplicates.
+6. **Failures.** A window whose pages still fail after every retry stops new windows from
+   starting; the windows in flight finish and are stored; then `IncompleteSyncError` (an
+   `IncompletePullError`) names the failed windows and carries the `SyncResult` so far.
+
+Caching: sync needs answers as of now (a cached count or page could hide logs that arrived since
+it was stored), so it refuses a client with a response cache; with `client=None` it builds one
+from the environment with `cache=False`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import requests_cache
+
+from .client import TimePayClient
+from .errors import IncompletePullError, TimePayError, redact_url
+from .progress import Progress
+from .store import MANIFEST, Manifest, Store, WriteStats, identity
+from .windows import DAY, Span, Window, clip, plan_windows, subtract, to_seconds, to_wire
+
+OVERLAP = dt.timedelta(days=2)
+WINDOW_LOGS = 2500
+MAX_WINDOWS = 2
+OverlapCheck = Literal["count", "fetch"]
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What a sync did.
+
+    Attributes:
+        path: the store.
+        filters: the store's filters (wire form, without times).
+        start_time, end_time: the range brought up to date (None: nothing to sync yet).
+        added: logs new to the store; updated: stored logs fetched again (the overlap);
+            removed: stored logs the API no longer has in a window fetched again.
+        logs: logs in the store afterwards.
+        windows_fetched, windows_verified, windows_failed: windows pulled, windows whose count
+            matched the store (not pulled), windows that failed.
+        requests: requests sent (`count_requests` + `page_requests`; retries not counted).
+        seconds: how long it took.
+        high_water_mark: the newest start time stored.
+        failed: window (`start..end`) -> why it failed.
+    """
+
+    path: Path
+    filters: dict[str, str]
+    start_time: str | None
+    end_time: str | None
+    added: int
+    updated: int
+    removed: int
+    logs: int
+    windows_fetched: int
+    windows_verified: int
+    windows_failed: int
+    count_requests: int
+    page_requests: int
+    seconds: float
+    high_water_mark: str | None
+    failed: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def requests(self) -> int:
+        return self.count_requests + self.page_requests
+
+    @property
+    def complete(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> str:
+        """One line: what was added, the store's size, windows, requests and time."""
+        status = "synced" if self.complete else "INCOMPLETE sync:"
+        failed = f", {self.windows_failed:,} failed" if self.windows_failed else ""
+        return (
+            f"{status} {self.added:,} new logs ({self.updated:,} fetched again, {self.removed:,} "
+            f"removed) into {self.path}: {self.logs:,} logs up to {self.high_water_mark or '-'}; "
+            f"{_plural(self.windows_fetched, 'window')} fetched, {self.windows_verified:,} "
+            f"verified by count{failed}; {_plural(self.requests, 'request')} in "
+            f"{self.seconds:.1f} s"
+        )
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+class IncompleteSyncError(IncompletePullError):
+    """Windows of a sync failed after every retry; the windows that completed are stored.
+
+    Run the same sync again to fetch the rest (without duplicates).
+
+    Attributes:
+        result: the `SyncResult` of what was done.
+        failed_windows: window (`start..end`) -> why it failed.
+        failed_pages: the failed pages of the first failed window (page -> why).
+    """
+
+    def __init__(self, result: SyncResult, first_pages: dict[int, str]) -> None:
+        super().__init__(first_pages, None)
+        self.result = result
+        self.failed_windows = dict(result.failed)
+        window, reason = next(iter(result.failed.items()))
+        self.args = (
+            f"{len(result.failed)} window(s) of the sync failed after every retry (first: "
+            f"{window}: {reason}); {result.windows_fetched:,} windows were stored "
+            f"({result.added:,} new logs, {result.logs:,} in {result.path}). Run the sync again "
+            "to fetch the rest.",
+        )
+
+
+class SyncCancelledError(TimePayError):
+    """The sync stopped before this request was sent (another window failed, or Ctrl-C)."""
+
+
+def sync_logs(
+    path: str | os.PathLike[str],
+    *,
+    client: TimePayClient | None = None,
+    overlap: dt.timedelta | float | None = None,
+    overlap_check: OverlapCheck = "count",
+    window_logs: int = WINDOW_LOGS,
+    max_windows: int = MAX_WINDOWS,
+    progress: bool | None = None,
+    **filters: Any,
+) -> SyncResult:
+    """Bring the store at `path` up to date for `filters`; see the module docstring.
+
+    Args:
+        path: the store's directory (created on the first sync; must be empty or a store).
+        client: a `TimePayClient` without a cache; default: one from the environment.
+        overlap: how far before the newest stored log to look again for late arrivals
+            (timedelta or seconds); default: the store's (2 days for a new store).
+        overlap_check: "count" verifies the overlap by counts and fetches only what changed;
+            "fetch" fetches all of it again.
+        window_logs: the most logs in one window (sized with `count_only` requests).
+        max_windows: windows pulled at once; together they keep at most the client's
+            `max_workers` requests in flight (more windows hide each window's first page and
+            its write; each costs threads and memory).
+        progress: show a progress bar (default: the client's setting).
+        **filters: type, status, disposition, from_phone, phone, campaign_id, agent_id (the
+            store's filter set), and start_time / end_time (the range to bring up to date).
+
+    Returns:
+        A `SyncResult`. Raises `IncompleteSyncError` when windows failed (what completed is
+        stored), `StoreMismatchError` for a store of other filters, `FilterError` for bad
+        filters (before any request).
+    """
+    if client is None:
+        with TimePayClient(cache=False) as own:
+            return sync_logs(
+                path, client=own, overlap=overlap, overlap_check=overlap_check,
+                window_logs=window_logs, max_windows=max_windows, progress=progress, **filters,
+            )  # fmt: skip
+    params = client.params(**filters)
+    options = _Options.checked(client, overlap, overlap_check, window_logs, max_windows, progress)
+    return _Sync(Path(path), client, params, options).run()
+
+
+@dataclass(frozen=True)
+class _Options:
+    overlap: int | None  # seconds; None: the store's
+    trust_counts: bool
+    window_logs: int
+    max_windows: int
+    progress: bool | None
+
+    @classmethod
+    def checked(
+        cls,
+        client: TimePayClient,
+        overlap: dt.timedelta | float | None,
+        overlap_check: str,
+        window_logs: int,
+        max_windows: int,
+        progress: bool | None,
+    ) -> _Options:
+        if isinstance(client.session, requests_cache.CachedSession):
+            raise ValueError(
+                "sync_logs needs a client without a response cache (TimePayClient(cache=False)): "
+                "a cached count or page could hide logs that arrived since it was stored"
+            )
+        if overlap_check not in ("count", "fetch"):
+            raise ValueError(f"overlap_check must be 'count' or 'fetch', got {overlap_check!r}")
+        if isinstance(window_logs, bool) or not isinstance(window_logs, int) or window_logs < 10:
+            raise ValueError(f"window_logs must be an integer of at least 10, got {window_logs!r}")
+        if (
+            isinstance(max_windows, bool)
+            or not isinstance(max_windows, int)
+            or not 1 <= max_windows <= 64
+        ):
+            raise ValueError(f"max_windows must be an integer from 1 to 64, got {max_windows!r}")
+        return cls(_overlap_seconds(overlap), overlap_check == "count", window_logs, max_windows,
+                   client.progress if progress is None else progress)  # fmt: skip
+
+
+def _overlap_seconds(overlap: dt.timedelta | float | None) -> int | None:
+    if overlap is None:
+        return None
+    if isinstance(overlap, dt.timedelta):
+        seconds = overlap.total_seconds()
+    elif isinstance(overlap, int | float) and not isinstance(overlap, bool):
+        seconds = float(overlap)
+    else:
+        raise TypeError(f"overlap must be a timedelta or seconds, got {overlap!r}")
+    if seconds < 0:
+        raise ValueError(f"overlap must not be negative, got {seconds:g} seconds")
+    return int(seconds)
+
+
+class _Sync:
+    """One run of `sync_logs`: plans windows, pulls them concurrently, writes each when done."""
+
+    def __init__(
+        self, path: Path, client: TimePayClient, params: dict[str, str], options: _Options
+    ) -> None:
+        self.path = path
+        self.client = client
+        self.params = params
+        self.filters = identity(params)
+        self.options = options
+        # windows pulled at once share the client's requests in flight
+        self.workers_per_window = max(1, client.max_workers // options.max_windows)
+        self.stop = threading.Event()
+        self.lock = threading.Lock()  # counters
+        self.write_lock = threading.Lock()  # one window written at a time
+        self.known: dict[Span, int] = {}  # counts asked for while finding the origin
+        self.started = time.perf_counter()
+        self.count_requests = self.page_requests = 0
+        self.pages_done = self.pages_expected = 0
+        self.written: list[WriteStats] = []
+        self.verified = 0
+        self.failed: dict[str, str] = {}
+        self.first_pages: dict[int, str] = {}
+        self.span: Span | None = None
+        self.bar = Progress(options.progress, "TimePay sync")
+
+    def run(self) -> SyncResult:
+        store = self._store()
+        with store.writing(), self.bar:
+            self.span = self._range(store)
+            if self.span is not None:
+                self._pull(store, self._examine(store, self.span))
+            store.manifest.logs = store.count_logs()
+            store.save()
+        result = self._result(store)
+        if result.failed:
+            raise IncompleteSyncError(result, self.first_pages)
+        return result
+
+    # -- the store and the range -------------------------------------------------------------
+
+    def _store(self) -> Store:
+        """The store at the path, checked against the filters; a new one if there is none."""
+        overlap = self.options.overlap
+        if not (self.path / MANIFEST).exists():
+            manifest = Manifest(
+                filters=self.filters,
+                api_timezone=self.client.api_timezone,
+                overlap_seconds=overlap if overlap is not None else int(OVERLAP.total_seconds()),
+                source=redact_url(self.client.base_url),
+            )
+            return Store.create(self.path, manifest)
+        store = Store.open(self.path)
+        store.check(self.params, self.client.api_timezone)
+        if overlap is not None:
+            store.manifest.overlap_seconds = overlap
+        return store
+
+    def _range(self, store: Store) -> Span | None:
+        """The span to bring up to date; None when the API has no logs at all yet."""
+        manifest = store.manifest
+        end = _seconds(self.params.get("end_time"))
+        if end is None:
+            end = _now(self.client.api_timezone)
+        start = _seconds(self.params.get("start_time"))
+        if start is None:
+            start = manifest.origin if manifest.origin is not None else self._discover(end)
+        if start is None:
+            return None
+        if manifest.origin is None or start < manifest.origin:
+            manifest.origin = start
+            store.save()
+        return (start, end) if start <= end else None
+
+    def _discover(self, end: int) -> int | None:
+        """The start of an empty stretch before the oldest log up to `end` (None: no logs)."""
+        total = self._count(None, end)
+        if total == 0:
+            return None
+        step = DAY
+        while end - step > 0:
+            if self._count(None, end - step) == 0:
+                self.known = {(end - step + 1, end): total}
+                return end - step + 1
+            step *= 2
+        self.known = {(0, end): total}
+        return 0
+
+    def _examine(self, store: Store, span: Span) -> Iterator[Window]:
+        """The planned windows of `span` that are not settled in the store."""
+        manifest = store.manifest
+        settled: list[Span] = []
+        if manifest.high_water_mark is not None:
+            edge = manifest.high_water_mark - manifest.overlap_seconds - 1
+            settled = clip(manifest.covered, span[0], edge)
+        spans = subtract([span], settled)
+        if not spans:
+            return iter(())
+        stored = store.start_times(spans[0][0], spans[-1][1])
+        return plan_windows(
+            spans, self._count, stored, window_logs=self.options.window_logs,
+            trust_counts=self.options.trust_counts, known=self.known,
+        )  # fmt: skip
+
+    def _count(self, start: int | None, end: int) -> int:
+        with self.lock:
+            self.count_requests += 1
+        times = {"end_time": to_wire(end)} | (
+            {"start_time": to_wire(start)} if start is not None else {}
+        )
+        return self.client.count_logs(**self.filters, **times)
+
+    # -- pulling and writing windows ---------------------------------------------------------
+
+    def _pull(self, store: Store, windows: Iterator[Window]) -> None:
+        planned = _Ahead(windows, self.options.max_windows)
+        pool = ThreadPoolExecutor(self.options.max_windows, thread_name_prefix="timepay-window")
+        pending: dict[Future[None], Window] = {}
+        try:
+            try:
+                for window in planned:
+                    if not window.fetch:
+                        self.verified += 1
+                        store.record(window.span, None)
+                        continue
+                    self._expect(window.pages)
+                    pending[pool.submit(self._window, store, window)] = window
+                    while len(pending) >= self.options.max_windows or (pending and self.failed):
+                        self._collect(pending)
+                    if self.failed:
+                        break
+            except TimePayError as error:  # a count failed: finish the windows in flight
+                self.failed["planning"] = str(error)
+            while pending:
+                self._collect(pending)
+        except BaseException:
+            self.stop.set()
+            raise
+        finally:
+            planned.close(timeout=self.client.timeout)
+            # after a stop, windows in flight fail at their next page: wait for them, so that
+            # no window is written once the store's lock is released
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _collect(self, pending: dict[Future[None], Window]) -> None:
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            window = pending.pop(future)
+            try:
+                future.result()
+            except TimePayError as error:
+                self.failed[str(window)] = str(error)
+                if not self.first_pages:  # page 1 failing raises its own error
+                    pages = getattr(error, "failed_pages", None)
+                    self.first_pages = pages if isinstance(pages, dict) else {1: str(error)}
+
+    def _window(self, store: Store, window: Window) -> None:
+        """Pull one window and merge it into the store (in a worker thread)."""
+        frame, counted_right = self._fetch(window)
+        with self.write_lock:
+            stats = store.write_window(frame, window.span)
+            self.written.append(stats)
+            if counted_right:  # else examined again next time
+                store.record(window.span, stats.newest)
+            store.save()
+
+    def _fetch(self, window: Window) -> tuple[pd.DataFrame, bool]:
+        """The window's logs (`load_logs`), and whether they match the server's count."""
+
+        def on_page(done: int, expected: int) -> None:
+            if self.stop.is_set():
+                raise SyncCancelledError("not sent: the sync stopped")
+            self._page_done()
+
+        filters: dict[str, Any] = {
+            **self.filters,
+            "start_time": window.start_time,
+            "end_time": window.end_time,
+        }
+        frame = self.client.load_logs(
+            on_page=on_page, max_workers=self.workers_per_window, **filters
+        )
+        return frame, frame.attrs["count_mismatch"] is None
+
+    def _expect(self, pages: int) -> None:
+        with self.lock:
+            self.pages_expected += pages
+
+    def _page_done(self) -> None:
+        with self.lock:
+            self.page_requests += 1
+            self.pages_done += 1
+            self.pages_expected = max(self.pages_expected, self.pages_done)
+            self.bar.update(self.pages_done, self.pages_expected)
+
+    def _result(self, store: Store) -> SyncResult:
+        manifest = store.manifest
+        return SyncResult(
+            path=store.path,
+            filters=dict(self.filters),
+            start_time=to_wire(self.span[0]) if self.span else None,
+            end_time=to_wire(self.span[1]) if self.span else None,
+            added=sum(s.added for s in self.written),
+            updated=sum(s.updated for s in self.written),
+            removed=sum(s.removed for s in self.written),
+            logs=manifest.logs,
+            windows_fetched=len(self.written),
+            windows_verified=self.verified,
+            windows_failed=len(self.failed),
+            count_requests=self.count_requests,
+            page_requests=self.page_requests,
+            seconds=time.perf_counter() - self.started,
+            high_water_mark=to_wire(manifest.high_water_mark)
+            if manifest.high_water_mark is not None
+            else None,
+            failed=dict(self.failed),
+        )
+
+
+_DONE = object()
+
+
+class _Ahead:
+    """Iterates `items` from a thread, up to `size` items ahead of the consumer (so the
+    planner's count requests overlap with the windows being pulled). Its errors are raised to
+    the consumer."""
+
+    def __init__(self, items: Iterator[Window], size: int) -> None:
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=size)
+        self._closed = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(items,), name="timepay-plan", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, items: Iterator[Window]) -> None:
+        try:
+            for item in items:
+                if not self._put(item):
+                    return
+        except BaseException as error:  # handed over to the consumer
+            self._put(error)
+            return
+        self._put(_DONE)
+
+    def _put(self, item: object) -> bool:
+        while not self._closed.is_set():
+            try:
+                self._queue.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __iter__(self) -> Iterator[Window]:
+        while True:
+            item = self._queue.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, Window)
+            yield item
+
+    def close(self, timeout: float) -> None:
+        """Stop planning (a count in flight is waited for up to `timeout` seconds)."""
+        self._closed.set()
+        self._thread.join(timeout)
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _seconds(text: str | None) -> int | None:
+    return to_seconds(text) if text is not None else None
+
+
+def _now(zone: str) -> int:
+    """Now in the API's time zone, as naive seconds."""
+    return to_seconds(dt.datetime.now(ZoneInfo(zone)).replace(tzinfo=None))
