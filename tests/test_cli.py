@@ -94,11 +94,14 @@ def test_export_refuses_an_unknown_format(
     assert ".parquet or .csv" in capsys.readouterr().err
 
 
-def test_demo_runs_from_a_fresh_process() -> None:
+def test_demo_runs_from_a_fresh_process(tmp_path: Path) -> None:
+    report = tmp_path / "demo.html"
     result = subprocess.run(
-        [sys.executable, "-m", "timepay_notebook", "demo", "--latency-ms", "5"],
-        capture_output=True, text=True, timeout=120, check=True,
+        [sys.executable, "-m", "timepay_notebook", "demo", "--latency-ms", "5", "--report", str(report)],
+        capture_output=True, text=True, timeout=180, check=True,
     )  # fmt: skip
     out = result.stdout
     assert "Loaded 2,450 logs (245 pages, 8 workers)" in out
     assert "Dispositions:" in out and "Promise to Pay" in out
+    assert f"Report: {report}" in out
+    assert "<title>TimePay sandbox: campaign report</title>" in report.read_text()

@@ -7,10 +7,17 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from timepay_notebook.cli import main
-from timepay_notebook.report import ReportError, inject_parameters, notebook_source, render_report
+from timepay_notebook.report import (
+    ReportError,
+    execute,
+    inject_parameters,
+    notebook_source,
+    render_report,
+)
 from timepay_notebook.sandbox import SandboxServer
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -55,6 +62,12 @@ def test_the_report_hides_code_and_loads_nothing_from_the_network(report: Path) 
 
 def test_the_token_reaches_neither_report_nor_notebook(report: Path, srv: SandboxServer) -> None:
     assert srv.token not in report.read_text()
+    notebook = notebook_source()
+    inject_parameters(notebook, {"title": "T", "mask_pii": False})
+    execute(notebook, env={"TIMEPAY_API_TOKEN": srv.token, "TIMEPAY_BASE_URL": srv.url})
+    executed = nbformat.writes(notebook)
+    assert "Headline" in executed and "attempts on" in executed  # it ran, with outputs
+    assert srv.token not in executed
 
 
 def test_include_code_shows_the_code(srv: SandboxServer, tmp_path: Path) -> None:

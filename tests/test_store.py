@@ -281,11 +281,10 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp_file(
     store.write_window(to_frame(records(5)), day)
     before = (tmp_path / "date=2026-01-10" / "logs.parquet").read_bytes()
 
-    def broken(table: Any, where: Any, **kwargs: Any) -> None:
-        Path(where).write_bytes(b"PAR1 half a file")
+    def broken(fd: int) -> None:  # the temporary file is written, then the disk fills up
         raise OSError("disk full")
 
-    monkeypatch.setattr(store_module.pq, "write_table", broken)
+    monkeypatch.setattr(store_module.os, "fsync", broken)
     with pytest.raises(OSError, match="disk full"):
         store.write_window(to_frame(records(8)), day)
     assert (tmp_path / "date=2026-01-10" / "logs.parquet").read_bytes() == before

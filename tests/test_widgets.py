@@ -433,7 +433,7 @@ def test_filter_panel_shows_the_panel_in_ipython(
 ) -> None:
     shown: list[Any] = []
     monkeypatch.setattr("IPython.display.display", lambda *args, **kw: shown.append((args, kw)))
-    monkeypatch.setattr("timepay_notebook.widgets._in_ipython", lambda: True)
+    monkeypatch.setattr("timepay_notebook.widgets.ipython_shell", lambda: object())  # a shell
     with filter_panel(client, debounce=0.05, type="call") as panel:
         assert shown == [((panel,), {})]
         panel._ipython_display_()

@@ -119,10 +119,10 @@ def _filter_flags(p: argparse.ArgumentParser) -> None:
         g.add_argument(*flags, dest=name, metavar=name.upper())
 
 
-def _client(args: argparse.Namespace) -> TimePayClient:
+def _client(args: argparse.Namespace, **options: Any) -> TimePayClient:
     return TimePayClient(
         args.token, args.base_url, max_workers=args.workers, timeout=args.timeout,
-        retries=args.retries, progress=None,
+        retries=args.retries, **options,
     )  # fmt: skip
 
 
@@ -174,10 +174,7 @@ def _add_sync(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _sync(args: argparse.Namespace) -> int:
     overlap = None if args.overlap_hours is None else dt.timedelta(hours=args.overlap_hours)
-    with TimePayClient(
-        args.token, args.base_url, max_workers=args.workers, timeout=args.timeout,
-        retries=args.retries, cache=False, progress=None,
-    ) as client:  # fmt: skip
+    with _client(args, cache=False) as client:  # sync needs answers as of now
         try:
             result = sync_logs(
                 args.path, client=client, overlap=overlap, overlap_check=args.overlap_check,
@@ -218,7 +215,6 @@ def _write_report(
 def _count(args: argparse.Namespace) -> int:
     filters = _filters(args)
     with _client(args) as client:
-        client.params(**filters)  # bad filters fail here, before a request
         print(client.count_logs(**filters))
     return 0
 

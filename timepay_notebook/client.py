@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterator, Mapping
-from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
 from . import cache as caching
+from ._support import Closing
 from .errors import (
     AuthenticationError,
     CountMismatchWarning,
@@ -24,7 +23,7 @@ from .errors import (
     redact_url,
     warn_user,
 )
-from .filters import API_TIMEZONE, normalize_filters
+from .filters import API_TIMEZONE, normalize_filters, zone
 from .frames import FrameBuilder
 from .pager import OnPage, Puller, PullReport
 from .progress import Progress
@@ -36,7 +35,7 @@ _OPTIONS = ("on_error", "tz", "on_page", "max_workers", "client")
 _BATCH = 2000  # records handed to the frame builder at a time
 
 
-class TimePayClient:
+class TimePayClient(Closing):
     """A connection to the TimePay logs API.
 
     Args:
@@ -88,7 +87,8 @@ class TimePayClient:
         self.timeout = float(timeout)
         self.retries = retries
         self.progress = progress
-        self.api_timezone = _zone_name(api_timezone)
+        self.api_timezone = api_timezone
+        zone(api_timezone)  # an unknown zone fails here
         self.expire_after = _seconds("expire_after", expire_after)
         self.closed_expire_after = _seconds("closed_expire_after", closed_expire_after)
         self.closed_lag = _seconds("closed_lag", closed_lag)
@@ -124,17 +124,6 @@ class TimePayClient:
     def close(self) -> None:
         """Close the HTTP session."""
         self.session.close()
-
-    def __enter__(self) -> TimePayClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def params(self, **filters: Any) -> dict[str, str]:
         """The query parameters `filters` become; raises `FilterError` for bad filters."""
@@ -195,7 +184,7 @@ class TimePayClient:
         """
         _check_on_error(on_error)
         if tz is not None:
-            _zone_name(tz)
+            zone(tz)
         if max_workers is not None:
             _check_number("max_workers", max_workers, int, 1, 64)
         params = self.params(**filters)
@@ -231,7 +220,7 @@ class TimePayClient:
 
     def _attrs(self, params: dict[str, str], report: PullReport, tz: str | None) -> dict[str, Any]:
         mismatch = None
-        if report.complete and report.unique != report.final_total:
+        if report.count_mismatch:
             mismatch = {"server_total": report.final_total, "unique_logs": report.unique}
         return {
             "filters": dict(params),
@@ -278,7 +267,7 @@ class TimePayClient:
                 "that were fetched (see .attrs['failed_pages'])",
                 PartialDataWarning,
             )
-        elif report.unique != report.final_total:
+        elif report.count_mismatch:
             moved = (
                 f" The data changed during the pull (total {report.total:,} at the start)"
                 + ("; a second pass in page order was made." if report.repaired else ".")
@@ -317,16 +306,6 @@ def _base_url(url: str) -> str:
     if parts.query or parts.fragment:
         raise ValueError(f"base_url must not have a query or fragment, got {redact_url(url)!r}")
     return url.strip().rstrip("/")
-
-
-def _zone_name(zone: str) -> str:
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise ValueError(
-            f"unknown time zone {zone!r} (use an IANA name such as 'Asia/Kolkata')"
-        ) from None
-    return zone
 
 
 def _check_on_error(on_error: str) -> None:

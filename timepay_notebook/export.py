@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
+
+from .storeformat import json_text
 
 
 def write_frame(frame: pd.DataFrame, path: str | Path) -> Path:
@@ -26,8 +27,5 @@ def write_frame(frame: pd.DataFrame, path: str | Path) -> Path:
 
 
 def _json_cell(value: object) -> str | None:
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, default=str)
+    """Text as it is; dicts, lists and other values as JSON; missing stays missing."""
+    return value if isinstance(value, str) else json_text(value)

@@ -64,14 +64,14 @@ def normalize_filters(
     unknown = [name for name in filters if name not in FILTERS]
     if unknown:
         raise FilterError(_unknown_message(unknown, [*FILTERS, *options]))
-    zone = _zone(api_timezone)
+    api_zone = zone(api_timezone)
     params: dict[str, str] = {}
     for name in FILTERS:
         value = filters.get(name)
         if value is None or (isinstance(value, str) and value == ""):
             continue
         if name in ("start_time", "end_time"):
-            params[name] = format_time(name, value, zone)
+            params[name] = format_time(name, value, api_zone)
         elif name in ("phone", "from_phone"):
             params[name] = _phone(name, value)
         elif name == "type":
@@ -151,13 +151,16 @@ def _phone(name: str, value: object) -> str:
     return value
 
 
-def _zone(zone: str | dt.tzinfo) -> dt.tzinfo:
-    if isinstance(zone, dt.tzinfo):
-        return zone
+def zone(name: str | dt.tzinfo) -> dt.tzinfo:
+    """The time zone `name` (an IANA name); `FilterError` (a `ValueError`) if there is none."""
+    if isinstance(name, dt.tzinfo):
+        return name
     try:
-        return ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise FilterError(f"unknown time zone {zone!r}") from None
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise FilterError(
+            f"unknown time zone {name!r} (use an IANA name such as 'Asia/Kolkata')"
+        ) from None
 
 
 def format_time(name: str, value: object, zone: dt.tzinfo) -> str:

@@ -14,6 +14,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -70,9 +71,6 @@ class FrameBuilder:
         self._objects: dict[str, list[Any]] = {}  # object and extra columns, whole pull
         self._rows = 0
         self._unparsed: dict[str, int] = {}
-
-    def __len__(self) -> int:
-        return self._rows
 
     def add(self, records: Sequence[Record]) -> None:
         """Add a batch of records (dicts as the API sends them)."""
@@ -158,7 +156,8 @@ class FrameBuilder:
             elif dtype == CATEGORY:
                 columns[name] = categorical_column(column)
             elif dtype == DATETIME:
-                columns[name] = self._localized(column.to_pandas().astype("datetime64[us]"))
+                times = column.to_pandas().astype("datetime64[us]")
+                columns[name] = localized(times, self.tz, self.api_timezone)
             elif dtype == INT:
                 columns[name] = column.to_pandas(types_mapper=int_types)
         del table
@@ -169,15 +168,6 @@ class FrameBuilder:
         self._warn()
         return frame
 
-    def _localized(self, series: pd.Series) -> pd.Series:
-        if not self.tz:
-            return series
-        local: pd.Series = series.dt.tz_localize(
-            self.api_timezone, ambiguous="NaT", nonexistent="NaT"
-        )
-        converted: pd.Series = local.dt.tz_convert(self.tz)
-        return converted
-
     def _warn(self) -> None:
         if not self._unparsed:
             return
@@ -186,6 +176,15 @@ class FrameBuilder:
             f"values that could not be typed became missing: {', '.join(parts)}",
             UnparsedValuesWarning,
         )
+
+
+def localized(series: pd.Series, tz: str | None, api_timezone: str) -> pd.Series:
+    """Naive API-local times as times in `tz` (unchanged when `tz` is None)."""
+    if not tz:
+        return series
+    local: pd.Series = series.dt.tz_localize(api_timezone, ambiguous="NaT", nonexistent="NaT")
+    converted: pd.Series = local.dt.tz_convert(tz)
+    return converted
 
 
 def str_types(arrow_type: pa.DataType) -> Any:
@@ -256,7 +255,5 @@ def _iso_time(value: Any, api_timezone: str) -> dt.datetime | None:
     except ValueError:
         return None
     if moment.tzinfo is not None:
-        from zoneinfo import ZoneInfo
-
         moment = moment.astimezone(ZoneInfo(api_timezone)).replace(tzinfo=None)
     return moment

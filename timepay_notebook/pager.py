@@ -24,7 +24,6 @@ to raise or warn.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -60,6 +59,11 @@ class PullReport:
     @property
     def complete(self) -> bool:
         return not self.failed_pages
+
+    @property
+    def count_mismatch(self) -> bool:
+        """Every page came, yet the unique logs differ from the server's last total."""
+        return self.complete and self.unique != self.final_total
 
 
 class AdaptiveLimit:
@@ -117,10 +121,8 @@ class Puller:
         self.max_extra_pages = max_extra_pages
         self.report = PullReport()
         self._seen: set[str] = set()
-        self._totals: set[int] = set()
         self._expected = 0
         self._stopped: str | None = None  # why no more pages are requested (a fatal error)
-        self._lock = threading.Lock()
 
     def _fetch(self, number: int, fresh: bool = False) -> Page:
         """A page; a cached one from another snapshot than page 1's is fetched again, fresh."""
@@ -161,8 +163,7 @@ class Puller:
         report.from_cache += page.from_cache
         report.stale += page.stale
         report.final_total = page.total
-        self._totals.add(page.total)
-        if len(self._totals) > 1:
+        if page.total != report.total:  # the data changed since page 1
             report.moved = True
         new = []
         for record in page.records:

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import sys
-from types import TracebackType
 from typing import Any
+
+from ._support import Closing, ipython_shell
 
 
 def interactive() -> bool:
     """True in a Jupyter kernel or when stderr is a terminal."""
-    ipython = sys.modules.get("IPython")
-    if ipython is not None and "ipykernel" in sys.modules:
-        get = getattr(ipython, "get_ipython", None)
-        if get is not None and get() is not None:
-            return True
+    if "ipykernel" in sys.modules and ipython_shell() is not None:
+        return True
     return sys.stderr.isatty()
 
 
-class Progress:
+class Progress(Closing):
     """Pages done out of pages expected; the bar appears on the first update, if enabled."""
 
     def __init__(self, enabled: bool | None, description: str = "TimePay logs") -> None:
@@ -40,14 +38,3 @@ class Progress:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
-
-    def __enter__(self) -> Progress:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -53,8 +53,3 @@ TIME_FORMATS: dict[str, str] = {
 
 ID_FIELDS = ("call_id", "message_id", "id", "log_id")
 """Fields that identify a log, in order of preference (deduplication uses the first present)."""
-
-
-def columns_of(kind: str) -> list[str]:
-    """The schema's columns of one dtype kind (`STR`, `CATEGORY`, ...), in order."""
-    return [name for name, dtype in SCHEMA.items() if dtype == kind]

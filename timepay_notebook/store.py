@@ -45,7 +45,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
@@ -54,15 +53,15 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .errors import PartialDataWarning, TimePayError, warn_user
-from .filters import normalize_filters
+from .filters import normalize_filters, zone
 from .schema import SCHEMA
 from .storeformat import (
     NULL_PARTITION,
     PARTITION,
+    from_table,
     id_keys,
     partition_keys,
     start_seconds,
-    to_frame,
     to_table,
     with_partition,
 )
@@ -382,7 +381,7 @@ def read_store(
     store = Store.open(path)
     manifest = store.manifest
     if tz is not None:
-        _check_zone(tz)
+        zone(tz)
     params = normalize_filters(filters, api_timezone=manifest.api_timezone, options=("tz",))
     store.check_subset(params)
     low, high = (_seconds(params.get(name)) for name in TIME_FILTERS)
@@ -391,7 +390,7 @@ def read_store(
         table = table.filter(pa.array(_matches(table, params, low, high)))
         order = pc.sort_indices(table, sort_keys=NEWEST_FIRST)
         table = table.take(order)
-    frame = to_frame(
+    frame = from_table(
         table, tz=tz, api_timezone=manifest.api_timezone, json_columns=manifest.json_columns
     )
     gaps = store.gaps(low, high)
@@ -436,20 +435,17 @@ def _matches(
 
 
 def _write_table(target: Path, table: pa.Table) -> None:
-    """Write `table`, newest start time first, to `target` atomically."""
+    """Write `table`, newest start time first, to `target` atomically (`_replace`)."""
     order = pc.sort_indices(table, sort_keys=NEWEST_FIRST)
     target.parent.mkdir(exist_ok=True)
-    temp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
-    try:
-        pq.write_table(table.take(order), temp)
-        with open(temp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    finally:
-        temp.unlink(missing_ok=True)
+    sink = pa.BufferOutputStream()
+    pq.write_table(table.take(order), sink)
+    _replace(target, sink.getvalue().to_pybytes())
 
 
 def _replace(target: Path, data: bytes) -> None:
+    """Write `data` to a temporary file beside `target`, sync it, and rename it over `target`:
+    readers see the old file or the new one, never half of one."""
     temp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
     try:
         with open(temp, "wb") as handle:
@@ -486,10 +482,3 @@ def _describe(spans: list[Span]) -> str:
 
 def _utc_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def _check_zone(zone: str) -> None:
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise ValueError(f"unknown time zone {zone!r} (use an IANA name such as 'UTC')") from None

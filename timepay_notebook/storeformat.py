@@ -27,7 +27,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .frames import categorical_column, empty_frame, inferred_column, int_types, str_types
+from .frames import (
+    categorical_column,
+    empty_frame,
+    inferred_column,
+    int_types,
+    localized,
+    str_types,
+)
 from .schema import CATEGORY, DATETIME, ID_FIELDS, INT, OBJECT, SCHEMA, STR
 
 PARTITION = "date"
@@ -42,12 +49,6 @@ STORAGE_TYPES: dict[str, pa.DataType] = {
 _DATE = pa.timestamp("us")
 MISSING = -(2**40)
 """`start_seconds` of a row without a start time: before any time a window can hold."""
-
-
-def storage_type(name: str) -> pa.DataType | None:
-    """The on-disk type of schema column `name` (None for extra columns)."""
-    kind = SCHEMA.get(name)
-    return STORAGE_TYPES[kind] if kind is not None else None
 
 
 def partition_keys(frame: pd.DataFrame) -> np.ndarray:
@@ -84,7 +85,7 @@ def with_partition(table: pa.Table, key: str) -> pa.Table:
     return table.append_column(PARTITION, pa.array([value] * table.num_rows, type=_DATE))
 
 
-def to_frame(
+def from_table(
     table: pa.Table,
     *,
     tz: str | None = None,
@@ -105,7 +106,7 @@ def to_frame(
             columns[name] = categorical_column(pa.chunked_array([text.dictionary_encode()]))
         elif kind == DATETIME:
             times = column.to_pandas().astype("datetime64[us]")
-            columns[name] = _localized(times, tz, api_timezone)
+            columns[name] = localized(times, tz, api_timezone)
         elif kind == INT:
             columns[name] = column.to_pandas(types_mapper=int_types)
         else:
@@ -120,15 +121,6 @@ def _column(table: pa.Table, name: str, kind: str) -> pa.ChunkedArray:
     if name in table.column_names:
         return table.column(name)
     return pa.chunked_array([pa.nulls(table.num_rows, STORAGE_TYPES[kind])])
-
-
-def _localized(series: pd.Series, tz: str | None, api_timezone: str) -> pd.Series:
-    """As `FrameBuilder(tz=...)` does: localized to the API's zone, converted to `tz`."""
-    if not tz:
-        return series
-    local: pd.Series = series.dt.tz_localize(api_timezone, ambiguous="NaT", nonexistent="NaT")
-    converted: pd.Series = local.dt.tz_convert(tz)
-    return converted
 
 
 def json_text(value: object) -> str | None:

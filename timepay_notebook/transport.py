@@ -183,17 +183,18 @@ class Transport:
     def _answer(self, params: Mapping[str, str], fresh: bool) -> Answer:
         """The answer from the cache if it is still fresh, else from the API; a stored answer
         however old if the API is unreachable."""
-        if self.cached and not fresh:
-            stored = self._stored(params)  # a direct read: requests' send path costs far more
-            if stored is not None and not stored.stale:
-                return stored
+        looked = self.cached and not fresh
+        stored = self._stored(params) if looked else None  # direct: requests' send path costs more
+        if stored is not None and not stored.stale:
+            return stored
         if self._offline is None:
             try:
-                return self._get(params, fresh)
+                return self._get(params)
             except NetworkError as error:
                 with self._lock:
                     self._offline = self._offline or str(error)
-        stored = self._stored(params)
+        if not looked:
+            stored = self._stored(params)
         if stored is None:
             raise NetworkError(f"{self._offline}; and no stored answer in the cache for it")
         return stored
@@ -221,12 +222,13 @@ class Transport:
             return None
         return Answer(body, response.url, 0, True, bool(response.is_expired))
 
-    def _get(self, params: Mapping[str, str], fresh: bool) -> Answer:
-        """The JSON answer, the 429s retried on the way; retries unreadable bodies."""
+    def _get(self, params: Mapping[str, str]) -> Answer:
+        """The JSON answer from the API (stored in the cache, if any), the 429s retried on the
+        way; retries unreadable bodies. The cache was already consulted by `_answer`."""
         throttled = 0
         options: dict[str, Any] = {}
         if self.cached:
-            options["force_refresh"] = fresh
+            options["force_refresh"] = True
             if self.expiry is not None:
                 options["expire_after"] = self.expiry(params)
         for attempt in range(self.retries + 1):
@@ -260,10 +262,7 @@ class Transport:
                         )
                     if body.get("success") is False:
                         raise APIError(response.status_code, _server_message(response), url)
-                    from_cache = bool(getattr(response, "from_cache", False))
-                    return Answer(body, url, throttled, from_cache)
-            if self.cached:
-                options["force_refresh"] = True  # never re-read a bad stored body
+                    return Answer(body, url, throttled)
             if attempt < self.retries:
                 time.sleep(
                     min(BACKOFF_MAX, self.backoff * 2**attempt) + random.uniform(0, self.backoff)

@@ -25,16 +25,15 @@ from __future__ import annotations
 import functools
 import html
 import logging
-import sys
 import threading
 import time
 from collections.abc import Callable
-from types import TracebackType
 from typing import Any
 
 import ipywidgets as widgets
 import pandas as pd
 
+from ._support import Closing, ipython_shell
 from .client import TimePayClient
 from .errors import redact_url
 from .filters import normalize_filters
@@ -52,7 +51,7 @@ logger = logging.getLogger(__name__)
 _PROGRESS_EVERY = 0.1  # seconds between progress bar updates
 
 
-class LogExplorer:
+class LogExplorer(Closing):
     """A live filter panel over the TimePay logs: widgets that re-query as filters change.
 
     Args:
@@ -172,17 +171,6 @@ class LogExplorer:
         if self._close_client:
             self.client.close()
 
-    def __enter__(self) -> LogExplorer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     # -- display ------------------------------------------------------------------------------
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
@@ -234,10 +222,10 @@ class LogExplorer:
             return True
 
     def _query(self, generation: int, filters: dict[str, str]) -> None:
-        """The worker's job: validate, count, pull, render, show, notify."""
+        """The worker's job: count (a bad typed value fails there, before any request), pull,
+        render, show, notify."""
         show = functools.partial(self._show, generation)
         try:
-            self.client.params(**filters)  # a typed value can be bad: fail before any request
             if not show(self.view.counting):
                 return
             count = self.client.count_logs(**filters)
@@ -322,7 +310,7 @@ def filter_panel(
         if owned:
             client.close()
         raise
-    if _in_ipython():
+    if ipython_shell() is not None:  # IPython or Jupyter: where `display` shows things
         from IPython.display import display
 
         display(panel)  # type: ignore[no-untyped-call]
@@ -332,18 +320,8 @@ def filter_panel(
 
 def _execution_count() -> int | None:
     """The number of the IPython cell running now (None outside IPython)."""
-    ipython = sys.modules.get("IPython")
-    get = getattr(ipython, "get_ipython", None)
-    shell = get() if get is not None else None
-    count = getattr(shell, "execution_count", None)
+    count = getattr(ipython_shell(), "execution_count", None)
     return count if isinstance(count, int) else None
-
-
-def _in_ipython() -> bool:
-    """True inside IPython or Jupyter (where `display` shows things)."""
-    ipython = sys.modules.get("IPython")
-    get = getattr(ipython, "get_ipython", None)
-    return get is not None and get() is not None
 
 
 class _Stale(Exception):  # noqa: N818 - a signal, not an error

@@ -35,10 +35,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .filters import WIRE_TIME_FORMAT
+
 Span = tuple[int, int]
 """An inclusive range of whole seconds (naive, API-local), `start <= end`."""
 
-WIRE_FORMAT = "%Y-%m-%dT%H:%M:%S"
 _EPOCH = dt.datetime(1970, 1, 1)
 DAY = 86_400
 
@@ -46,13 +47,13 @@ DAY = 86_400
 def to_seconds(moment: str | dt.datetime) -> int:
     """`YYYY-MM-DDTHH:MM:SS` (or a naive datetime) as naive seconds since 1970, floored."""
     if isinstance(moment, str):
-        moment = dt.datetime.strptime(moment, WIRE_FORMAT)
+        moment = dt.datetime.strptime(moment, WIRE_TIME_FORMAT)
     return (moment.replace(microsecond=0) - _EPOCH) // dt.timedelta(seconds=1)
 
 
 def to_wire(seconds: int) -> str:
     """Naive seconds since 1970 as the API's `YYYY-MM-DDTHH:MM:SS`."""
-    return (_EPOCH + dt.timedelta(seconds=seconds)).strftime(WIRE_FORMAT)
+    return (_EPOCH + dt.timedelta(seconds=seconds)).strftime(WIRE_TIME_FORMAT)
 
 
 def merge(spans: Iterable[Span]) -> list[Span]:
