@@ -29,8 +29,7 @@ from pathlib import Path
 from _common import TOKEN, mib, peak_rss_bytes, rss_bytes
 
 import timepay_notebook as tp
-from timepay_notebook.store import read_store
-from timepay_notebook.sync import SyncResult, sync_logs
+from timepay_notebook.store import SyncResult, read_store, sync_logs
 
 
 def serve(logs: int, latency_ms: float) -> None:

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 import timepay_notebook  # noqa: F401 - registers df.timepay
-from timepay_notebook import commentary
 from timepay_notebook.frames import empty_frame, to_frame
+from timepay_notebook.report import commentary
 
 from .test_accessor import small_records
 

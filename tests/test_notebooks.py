@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from timepay_notebook.report import execute
+from timepay_notebook.report.render import execute
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 

@@ -11,8 +11,8 @@ import nbformat
 import pytest
 
 from timepay_notebook.cli import main
-from timepay_notebook.report import (
-    ReportError,
+from timepay_notebook.errors import ReportError
+from timepay_notebook.report.render import (
     execute,
     inject_parameters,
     notebook_source,

@@ -14,20 +14,14 @@ import pyarrow.parquet as pq
 import pytest
 
 import timepay_notebook as tp
-from timepay_notebook import store as store_module
+from timepay_notebook.errors import StoreError, StoreMismatchError
 from timepay_notebook.frames import to_frame
 from timepay_notebook.sandbox import SandboxServer
 from timepay_notebook.schema import SCHEMA
-from timepay_notebook.store import (
-    MANIFEST,
-    Manifest,
-    Store,
-    StoreError,
-    StoreMismatchError,
-    read_store,
-)
-from timepay_notebook.sync import sync_logs
-from timepay_notebook.windows import to_seconds
+from timepay_notebook.store import files as store_module
+from timepay_notebook.store import read_store, sync_logs
+from timepay_notebook.store.files import MANIFEST, Manifest, Store
+from timepay_notebook.store.spans import to_seconds
 
 CAMPAIGN = "LKsfiGVdygfvYFGCdygayhf"
 

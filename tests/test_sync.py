@@ -17,11 +17,12 @@ import pandas as pd
 import pytest
 
 import timepay_notebook as tp
+from timepay_notebook.errors import IncompleteSyncError, StoreError, StoreMismatchError
 from timepay_notebook.frames import to_frame
 from timepay_notebook.sandbox import Faults, SandboxServer
-from timepay_notebook.store import MANIFEST, Store, StoreError, StoreMismatchError, read_store
-from timepay_notebook.sync import IncompleteSyncError, SyncResult, sync_logs
-from timepay_notebook.windows import to_seconds, to_wire
+from timepay_notebook.store import SyncResult, read_store, sync_logs
+from timepay_notebook.store.files import MANIFEST, Store
+from timepay_notebook.store.spans import to_seconds, to_wire
 
 
 def fast_client(srv: SandboxServer, **kwargs: Any) -> tp.TimePayClient:
@@ -94,7 +95,7 @@ def test_a_sync_that_fails_part_way_keeps_what_completed_and_the_rerun_finishes(
 
 KILLED_SYNC = """
 import os, sys, timepay_notebook as tp
-from timepay_notebook.sync import sync_logs
+from timepay_notebook.store import sync_logs
 with tp.TimePayClient(os.environ["T_TOKEN"], os.environ["T_URL"], cache=False, progress=False, max_workers=2) as c:
     sync_logs(sys.argv[1], client=c, window_logs=100)
 """

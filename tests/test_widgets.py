@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 import timepay_notebook as tp
-from timepay_notebook.panel_runner import LatestRunner
+from timepay_notebook.explorer.panel import LogExplorer, filter_panel
+from timepay_notebook.explorer.runner import LatestRunner
 from timepay_notebook.sandbox import Faults, RequestRecord, SandboxServer
-from timepay_notebook.widgets import LogExplorer, filter_panel
 
 PHONE = "8888889956"
 Make = Callable[..., LogExplorer]
@@ -433,7 +433,9 @@ def test_filter_panel_shows_the_panel_in_ipython(
 ) -> None:
     shown: list[Any] = []
     monkeypatch.setattr("IPython.display.display", lambda *args, **kw: shown.append((args, kw)))
-    monkeypatch.setattr("timepay_notebook.widgets.ipython_shell", lambda: object())  # a shell
+    monkeypatch.setattr(
+        "timepay_notebook.explorer.panel.ipython_shell", lambda: object()
+    )  # a shell
     with filter_panel(client, debounce=0.05, type="call") as panel:
         assert shown == [((panel,), {})]
         panel._ipython_display_()

@@ -19,31 +19,35 @@ from .errors import (
     CountMismatchWarning,
     FilterError,
     IncompletePullError,
+    IncompleteSyncError,
     NetworkError,
     PagingGuardWarning,
     PartialDataWarning,
     RateLimitError,
+    ReportError,
     StaleCacheWarning,
+    StoreError,
+    StoreMismatchError,
+    SyncCancelledError,
     TimePayError,
     TimePayWarning,
     UnparsedValuesWarning,
 )
-from .filters import FILTERS
 from .frames import empty_frame, to_frame
+from .protocol import FILTERS
 from .schema import SCHEMA
-from .store import StoreError, StoreMismatchError, read_store
-from .sync import IncompleteSyncError, SyncResult, sync_logs
+from .store import SyncResult, read_store, sync_logs
 
 if _TYPE_CHECKING:
-    from .widgets import LogExplorer, filter_panel
+    from .explorer import LogExplorer, filter_panel
 
 
 def __getattr__(name: str) -> _Any:
-    """The live panel loads ipywidgets and matplotlib: import it on first use only."""
+    """The explorer loads ipywidgets and matplotlib: import it on first use only."""
     if name in ("LogExplorer", "filter_panel"):
-        from . import widgets
+        from . import explorer
 
-        return getattr(widgets, name)
+        return getattr(explorer, name)
     raise AttributeError(f"module 'timepay_notebook' has no attribute {name!r}")
 
 
@@ -66,9 +70,11 @@ __all__ = [
     "PagingGuardWarning",
     "PartialDataWarning",
     "RateLimitError",
+    "ReportError",
     "StaleCacheWarning",
     "StoreError",
     "StoreMismatchError",
+    "SyncCancelledError",
     "SyncResult",
     "TimePayClient",
     "TimePayError",

@@ -17,13 +17,14 @@ import pandas as pd
 
 from .cache import cache_info, clear_cache, default_cache_path, open_session
 from .client import BASE_URL_ENV, TOKEN_ENV, TimePayClient
-from .errors import TimePayError
+from .errors import IncompleteSyncError, TimePayError
 from .export import write_frame
-from .filters import FILTERS, normalize_filters
+from .filters import normalize_filters
 from .presentation import to_text
+from .protocol import FILTERS
 from .report import render_report
 from .sandbox import Drift, Faults, SandboxServer
-from .sync import MAX_WINDOWS, WINDOW_LOGS, IncompleteSyncError, sync_logs
+from .store.sync import MAX_WINDOWS, WINDOW_LOGS, sync_logs
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -23,11 +23,12 @@ from .errors import (
     redact_url,
     warn_user,
 )
-from .filters import API_TIMEZONE, normalize_filters, zone
+from .filters import normalize_filters, zone
 from .frames import FrameBuilder
 from .pager import OnPage, Puller, PullReport
 from .progress import Progress
-from .transport import DEFAULT_BASE_URL, Page, Transport, mount_retrying_adapter
+from .protocol import API_TIMEZONE, DEFAULT_BASE_URL
+from .transport import Page, Transport, mount_retrying_adapter
 
 OnError = Literal["raise", "warn"]
 TOKEN_ENV, BASE_URL_ENV = "TIMEPAY_API_TOKEN", "TIMEPAY_BASE_URL"

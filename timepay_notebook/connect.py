@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .client import BASE_URL_ENV, TOKEN_ENV, TimePayClient
-from .sandbox import SandboxServer
+
+if TYPE_CHECKING:
+    from .sandbox import SandboxServer
 
 
 class SandboxClient(TimePayClient):
@@ -37,6 +39,8 @@ def connect(
     """
     if os.environ.get(TOKEN_ENV):
         return TimePayClient(base_url=base_url or os.environ.get(BASE_URL_ENV), **options)
+    from .sandbox import SandboxServer  # only when used: the sandbox is a separate server
+
     sandbox = SandboxServer(n_logs=sandbox_logs).start()
     message = (
         f"No {TOKEN_ENV} is set: using a local sandbox of {sandbox_logs:,} logs at {sandbox.url}."

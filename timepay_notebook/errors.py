@@ -7,9 +7,11 @@
     │   ├── AuthenticationError             401/403, or no token at all
     │   └── RateLimitError                  429 after every retry
     ├── IncompletePullError                 pages failed after retries: .failed_pages, .partial
-    │   └── IncompleteSyncError (sync)      windows of a sync failed: .failed_windows, .result
-    └── StoreError (store)                  a Parquet store is unusable or locked by a sync
-        └── StoreMismatchError (+ValueError) the store holds other filters
+    │   └── IncompleteSyncError             windows of a sync failed: .failed_windows, .result
+    ├── SyncCancelledError                  a sync stopped before a request was sent
+    ├── StoreError                          a Parquet store is unusable or locked by a sync
+    │   └── StoreMismatchError (+ValueError) the store holds other filters
+    └── ReportError                         a report notebook failed: which cell, and why
 
     TimePayWarning (UserWarning)
     ├── CountMismatchWarning                unique logs fetched != the server's total
@@ -33,17 +35,24 @@ from urllib.parse import urlsplit, urlunsplit
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .store.result import SyncResult
+
 __all__ = [
     "APIError",
     "AuthenticationError",
     "CountMismatchWarning",
     "FilterError",
     "IncompletePullError",
+    "IncompleteSyncError",
     "NetworkError",
     "PagingGuardWarning",
     "PartialDataWarning",
     "RateLimitError",
+    "ReportError",
     "StaleCacheWarning",
+    "StoreError",
+    "StoreMismatchError",
+    "SyncCancelledError",
     "TimePayError",
     "TimePayWarning",
     "UnparsedValuesWarning",
@@ -116,6 +125,46 @@ class IncompletePullError(TimePayError):
             f"{len(self.failed_pages)} page(s) failed after every retry: {pages} "
             f"(first error: {first}){kept}; pass on_error='warn' to get them with a warning"
         )
+
+
+class IncompleteSyncError(IncompletePullError):
+    """Windows of a sync failed after every retry; the windows that completed are stored.
+
+    Run the same sync again to fetch the rest (without duplicates).
+
+    Attributes:
+        result: the `SyncResult` of what was done.
+        failed_windows: window (`start..end`) -> why it failed.
+        failed_pages: the failed pages of the first failed window (page -> why).
+    """
+
+    def __init__(self, result: SyncResult, first_pages: dict[int, str]) -> None:
+        super().__init__(first_pages, None)
+        self.result = result
+        self.failed_windows = dict(result.failed)
+        window, reason = next(iter(result.failed.items()))
+        self.args = (
+            f"{len(result.failed)} window(s) of the sync failed after every retry (first: "
+            f"{window}: {reason}); {result.windows_fetched:,} windows were stored "
+            f"({result.added:,} new logs, {result.logs:,} in {result.path}). Run the sync again "
+            "to fetch the rest.",
+        )
+
+
+class SyncCancelledError(TimePayError):
+    """The sync stopped before this request was sent (another window failed, or Ctrl-C)."""
+
+
+class StoreError(TimePayError):
+    """A store can't be used as asked: not a store, locked by another sync, another schema."""
+
+
+class StoreMismatchError(StoreError, ValueError):
+    """The store holds another filter set (or time zone) than the one asked for."""
+
+
+class ReportError(TimePayError):
+    """The report notebook failed; the message says which cell and why, in plain words."""
 
 
 class TimePayWarning(UserWarning):

@@ -29,21 +29,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 
 from .errors import FilterError
+from .protocol import API_TIMEZONE, FILTERS, TYPES, WIRE_TIME_FORMAT
 
-FILTERS = (
-    "type",
-    "status",
-    "disposition",
-    "from_phone",
-    "phone",
-    "campaign_id",
-    "agent_id",
-    "start_time",
-    "end_time",
-)
-TYPES = ("call", "whatsapp")
-API_TIMEZONE = "Asia/Kolkata"
-WIRE_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 _PHONE = re.compile(r"\+?[0-9]{6,15}")
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 

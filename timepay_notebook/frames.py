@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import UnparsedValuesWarning, warn_user
-from .filters import API_TIMEZONE
+from .protocol import API_TIMEZONE
 from .schema import CATEGORY, DATETIME, INT, OBJECT, SCHEMA, STR, TIME_FORMATS
 
 Record = Mapping[str, Any]

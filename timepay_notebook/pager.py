@@ -8,7 +8,7 @@ The strategy, independent of the order the server pages in:
    without one (additive increase, multiplicative decrease).
 3. While the last page says `has_next`, the next page is fetched, until one brings nothing new
    (a guard stops a server that never stops saying `has_next`).
-4. Logs are deduplicated by id (`schema.ID_FIELDS`, else the whole record). A page served from
+4. Logs are deduplicated by id (`protocol.record_key`, else the whole record). A page served from
    a cache whose total disagrees with page 1's belongs to another snapshot: it is fetched fresh.
 5. If the data moved during the pull (a page reported another total, a log was seen twice, or
    logs appeared past the last page), a log may have slid from a page not yet fetched into one
@@ -23,14 +23,13 @@ to raise or warn.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import AuthenticationError, RateLimitError, TimePayError
-from .schema import ID_FIELDS
+from .protocol import record_key
 from .transport import Page
 
 FetchPage = Callable[[int, bool], Page]  # (page number, fresh: bypass any cache)
@@ -84,15 +83,6 @@ class AdaptiveLimit:
         if self._clean >= self.window and self.value < self.maximum:
             self.value += 1
             self._clean = 0
-
-
-def record_key(record: dict[str, Any]) -> str:
-    """What identifies a log: its id field, else the whole record."""
-    for name in ID_FIELDS:
-        value = record.get(name)
-        if value is not None and value != "":
-            return f"{name}\x00{value}"
-    return "record\x00" + json.dumps(record, sort_keys=True, default=str)
 
 
 class Puller:

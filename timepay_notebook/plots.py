@@ -240,7 +240,7 @@ def campaigns(
 
 def _top_or_other(names: pd.Series, top: int) -> pd.Series:
     """`names` as text, all but the `top` most frequent replaced by "Other"."""
-    text = names.astype("str").fillna(summaries.MISSING)
+    text = names.astype("str").fillna(summaries.MISSING_GROUP)
     counts = text.value_counts(sort=False)
     ranked = sorted(counts.index, key=lambda n: (-int(counts[n]), str(n)))
     if len(ranked) <= top:

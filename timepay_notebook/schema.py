@@ -16,6 +16,8 @@ Fields the API sends that are not listed are kept as extra columns after these, 
 
 from __future__ import annotations
 
+from .protocol import WIRE_DATE_FORMAT, WIRE_TIME_FORMAT
+
 STR, CATEGORY, DATETIME, INT, OBJECT = "str", "category", "datetime64[us]", "Int64", "object"
 
 SCHEMA: dict[str, str] = {
@@ -46,10 +48,8 @@ SCHEMA: dict[str, str] = {
 }
 
 TIME_FORMATS: dict[str, str] = {
-    "date": "%Y-%m-%d",
-    "start_time": "%Y-%m-%dT%H:%M:%S",
-    "end_time": "%Y-%m-%dT%H:%M:%S",
+    "date": WIRE_DATE_FORMAT,
+    "start_time": WIRE_TIME_FORMAT,
+    "end_time": WIRE_TIME_FORMAT,
 }
-
-ID_FIELDS = ("call_id", "message_id", "id", "log_id")
-"""Fields that identify a log, in order of preference (deduplication uses the first present)."""
+"""How each time column is written on the wire."""

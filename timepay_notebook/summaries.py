@@ -27,41 +27,28 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .outcomes import (
+    DISPOSITION_ORDER,
+    FAILED,
+    STATUSES,
+    VOICEMAIL,
+    is_connected,
+    is_contact,
+    is_promise,
+)
 from .presentation import ATTRS_KEY, Summary
 
 Keys = str | Sequence[str] | None
 """What `by` accepts: a column name, a list of column names, or None (the whole frame)."""
 
-STATUSES = ("Completed", "No Contact", "Failed")
-DISPOSITIONS: dict[str, tuple[str, ...]] = {
-    "Completed": (
-        "Promise to Pay",
-        "Already Paid",
-        "Callback Requested",
-        "Not Interested",
-        "Wrong Number",
-        "Dispute",
-    ),
-    "No Contact": ("Voicemail", "No Answer", "Busy", "Switched Off", "No Response"),
-    "Failed": ("Network Error", "Invalid Number", "Undelivered"),
-}
-"""The API's dispositions by status, in the order summaries list them."""
-
-CONTACT_STATUS = "Completed"
-NOT_A_CONTACT = frozenset({"Wrong Number"})
-"""Dispositions of status "Completed" that do not count as a contact."""
-PROMISE_TO_PAY = "Promise to Pay"
-VOICEMAIL = "Voicemail"
-FAILED = "Failed"
 CONNECTIONS = ("connected", "not connected")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 REQUIRED = ("status", "disposition")
 """The columns `df.timepay` needs; methods needing others say so when they are missing."""
 
-MISSING = "(missing)"
+MISSING_GROUP = "(missing)"
 TOTAL = "Total"
-ALL = "All"
-_DISPOSITION_ORDER = tuple(d for names in DISPOSITIONS.values() for d in names)
+WHOLE_FRAME = "All"
 
 
 # ---------------------------------------------------------------- summaries
@@ -93,7 +80,7 @@ def disposition_summary(frame: pd.DataFrame, by: Keys = None) -> pd.DataFrame:
         rows.groupby(["_group", "status"])["count"].transform("sum"), total
     )
     rows["_order"] = _order(rows["status"], STATUSES) * 1000 + _order(
-        rows["disposition"], _DISPOSITION_ORDER
+        rows["disposition"], DISPOSITION_ORDER
     )
     totals = _total_rows(rows, names, n_rows=len(frame))
     table = pd.concat([rows, totals], ignore_index=True) if len(totals) else rows
@@ -168,7 +155,7 @@ def call_durations(frame: pd.DataFrame, purpose: str = "call_durations") -> pd.D
         KeyError: the frame has no `duration` column (naming `purpose` as what needed it).
     """
     seconds = _float(require_column(frame, "duration", purpose))
-    return pd.DataFrame({"seconds": seconds.to_numpy(), "connected": _is_connected(frame)})
+    return pd.DataFrame({"seconds": seconds.to_numpy(), "connected": is_connected(frame)})
 
 
 def _with_connections(groups: pd.Index) -> pd.MultiIndex:
@@ -243,7 +230,7 @@ def kpis(frame: pd.DataFrame, by: Keys = None) -> pd.DataFrame:
     if "extracted_data" not in frame:
         table["promised_amount"] = np.nan
     if not names:
-        table.index = pd.Index([ALL])
+        table.index = pd.Index([WHOLE_FRAME])
     rates = [n for n in table.columns if n.endswith("_rate") or n == "ptp_per_contact"]
     return _finish(table, "KPIs", rates=rates)
 
@@ -255,32 +242,17 @@ def _outcomes(frame: pd.DataFrame) -> pd.DataFrame:
     seconds = _float(frame["duration"]) if "duration" in frame else _nan_series(len(frame))
     return pd.DataFrame(
         {
-            "contact": _is_contact(frame),
-            "promise": _is_promise(frame),
+            "contact": is_contact(frame),
+            "promise": is_promise(frame),
             "voicemail": (disposition == VOICEMAIL).to_numpy(dtype=bool) & call,
             "call": call,
             "failed": (status == FAILED).to_numpy(dtype=bool),
-            "connected_seconds": seconds.where(_is_connected(frame)),
+            "connected_seconds": seconds.where(is_connected(frame)),
             "promised": _promised_amounts(frame),
             "loan_id": _values_or_na(frame, "loan_id"),
             "to": _values_or_na(frame, "to"),
         }
     )
-
-
-def _is_connected(frame: pd.DataFrame) -> npt.NDArray[np.bool_]:
-    """Status "Completed": a conversation took place (with the customer or not)."""
-    return (frame["status"] == CONTACT_STATUS).to_numpy(dtype=bool)
-
-
-def _is_contact(frame: pd.DataFrame) -> npt.NDArray[np.bool_]:
-    """Status "Completed" and not a disposition of `NOT_A_CONTACT`: the customer was reached."""
-    other_party = frame["disposition"].isin(NOT_A_CONTACT).to_numpy(dtype=bool)
-    return _is_connected(frame) & ~other_party
-
-
-def _is_promise(frame: pd.DataFrame) -> npt.NDArray[np.bool_]:
-    return (frame["disposition"] == PROMISE_TO_PAY).to_numpy(dtype=bool)
 
 
 def by_hour(frame: pd.DataFrame, by: Keys = None) -> pd.DataFrame:
@@ -318,7 +290,7 @@ def contact_grid(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _contact_table(frame: pd.DataFrame, names: list[str], extra: list[pd.Series]) -> pd.DataFrame:
     """Attempts, contacts and contact rate by `names` and then by the derived keys `extra`."""
-    rows = pd.DataFrame({"contact": _is_contact(frame)})
+    rows = pd.DataFrame({"contact": is_contact(frame)})
     known = np.logical_and.reduce([key.notna().to_numpy() for key in extra])
     keys = [key[known] for key in [*_key_series(frame, names), *extra]]
     sums = (
@@ -365,7 +337,7 @@ def attempts_per_loan(frame: pd.DataFrame, by: Keys = None) -> pd.DataFrame:
     """
     loans = require_column(frame, "loan_id", "attempts_per_loan").reset_index(drop=True)
     names = _by_names(frame, by, drop=("loan_id",))
-    rows = pd.DataFrame({"contact": _is_contact(frame), "promise": _is_promise(frame)})
+    rows = pd.DataFrame({"contact": is_contact(frame), "promise": is_promise(frame)})
     rows["time"] = (
         frame["start_time"].reset_index(drop=True)
         if "start_time" in frame
@@ -552,7 +524,7 @@ def _keys_or_all(frame: pd.DataFrame, names: list[str]) -> tuple[list[pd.Series]
     """The group keys and `observed`; without `by`, one key "All" that exists even with no rows."""
     if names:
         return _key_series(frame, names), True
-    return [_categories(np.zeros(len(frame), dtype="int64"), [ALL])], False
+    return [_categories(np.zeros(len(frame), dtype="int64"), [WHOLE_FRAME])], False
 
 
 def _group_index(keys: list[pd.Series], observed: bool) -> pd.Index:
@@ -571,8 +543,8 @@ def _group_numbers(rows: pd.DataFrame, names: list[str]) -> pd.Series:
 def _order(values: pd.Series, canonical: Sequence[str]) -> pd.Series:
     """Rank of each value: `canonical` first, other values alphabetically, "(missing)" last."""
     known = set(canonical)
-    others = sorted(v for v in set(values) if v not in known and v != MISSING)
-    rank = {v: i for i, v in enumerate([*canonical, *others, MISSING])}
+    others = sorted(v for v in set(values) if v not in known and v != MISSING_GROUP)
+    rank = {v: i for i, v in enumerate([*canonical, *others, MISSING_GROUP])}
     return values.map(rank).astype("int64")
 
 
@@ -586,7 +558,7 @@ def _categories(
 
 def _text(series: pd.Series) -> pd.Series:
     """`series` as text, missing values as "(missing)", numbered from 0."""
-    return series.astype("str").fillna(MISSING).reset_index(drop=True)
+    return series.astype("str").fillna(MISSING_GROUP).reset_index(drop=True)
 
 
 def _float(series: pd.Series) -> pd.Series:

@@ -25,11 +25,10 @@ from urllib3.util.retry import Retry
 
 from .cache import cache_key, token_scoped_key
 from .errors import APIError, AuthenticationError, NetworkError, RateLimitError, redact_url
+from .protocol import LOGS_PATH, pages_for
 
 Expiry = Callable[[Mapping[str, str]], dt.timedelta]
 
-DEFAULT_BASE_URL = "https://api.agents.timepay.ai"
-LOGS_PATH = "/api/v1/logs"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 BACKOFF_MAX = 30.0
 logger = logging.getLogger("timepay_notebook")
@@ -153,7 +152,7 @@ class Transport:
             raise APIError(200, "the response's 'data' holds something other than logs", url)
         try:
             total = int(pagination["total"])
-            total_pages = int(pagination.get("total_pages", -(-total // 10)))
+            total_pages = int(pagination.get("total_pages", pages_for(total)))
             has_next = bool(pagination.get("has_next", number < total_pages))
         except (KeyError, TypeError, ValueError):
             raise APIError(200, f"unreadable pagination block: {dict(pagination)!r}", url) from None

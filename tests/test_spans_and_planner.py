@@ -9,16 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from timepay_notebook.windows import (
-    Window,
-    clip,
-    merge,
-    plan_windows,
-    stored_between,
-    subtract,
-    to_seconds,
-    to_wire,
-)
+from timepay_notebook.store.planner import Window, plan_windows, stored_between
+from timepay_notebook.store.spans import clip, merge, subtract, to_seconds, to_wire
 
 
 class Api:

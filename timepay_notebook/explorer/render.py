@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from . import summaries
-from .errors import TimePayError
-from .plots import dispositions
-from .presentation import NA_REP, style, to_text
+from .. import summaries
+from ..errors import TimePayError
+from ..plots import dispositions
+from ..presentation import NA_REP, style, to_text
 
 if TYPE_CHECKING:
     from pandas.io.formats.style_render import CSSDict

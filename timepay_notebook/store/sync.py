@@ -45,7 +45,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -53,104 +53,18 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import requests_cache
 
-from .client import TimePayClient
-from .errors import IncompletePullError, TimePayError, redact_url
-from .progress import Progress
-from .store import MANIFEST, Manifest, Store, WriteStats, identity
-from .windows import DAY, Span, Window, clip, plan_windows, subtract, to_seconds, to_wire
+from ..client import TimePayClient
+from ..errors import IncompleteSyncError, SyncCancelledError, TimePayError, redact_url
+from ..progress import Progress
+from .files import MANIFEST, Manifest, Store, WriteStats, identity
+from .planner import Window, plan_windows
+from .result import SyncResult
+from .spans import DAY, Span, clip, subtract, to_seconds, to_wire
 
 OVERLAP = dt.timedelta(days=2)
 WINDOW_LOGS = 2500
 MAX_WINDOWS = 2
 OverlapCheck = Literal["count", "fetch"]
-
-
-@dataclass(frozen=True)
-class SyncResult:
-    """What a sync did.
-
-    Attributes:
-        path: the store.
-        filters: the store's filters (wire form, without times).
-        start_time, end_time: the range brought up to date (None: nothing to sync yet).
-        added: logs new to the store; updated: stored logs fetched again (the overlap);
-            removed: stored logs the API no longer has in a window fetched again.
-        logs: logs in the store afterwards.
-        windows_fetched, windows_verified, windows_failed: windows pulled, windows whose count
-            matched the store (not pulled), windows that failed.
-        requests: requests sent (`count_requests` + `page_requests`; retries not counted).
-        seconds: how long it took.
-        high_water_mark: the newest start time stored.
-        failed: window (`start..end`) -> why it failed.
-    """
-
-    path: Path
-    filters: dict[str, str]
-    start_time: str | None
-    end_time: str | None
-    added: int
-    updated: int
-    removed: int
-    logs: int
-    windows_fetched: int
-    windows_verified: int
-    windows_failed: int
-    count_requests: int
-    page_requests: int
-    seconds: float
-    high_water_mark: str | None
-    failed: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def requests(self) -> int:
-        return self.count_requests + self.page_requests
-
-    @property
-    def complete(self) -> bool:
-        return not self.failed
-
-    def summary(self) -> str:
-        """One line: what was added, the store's size, windows, requests and time."""
-        status = "synced" if self.complete else "INCOMPLETE sync:"
-        failed = f", {self.windows_failed:,} failed" if self.windows_failed else ""
-        return (
-            f"{status} {self.added:,} new logs ({self.updated:,} fetched again, {self.removed:,} "
-            f"removed) into {self.path}: {self.logs:,} logs up to {self.high_water_mark or '-'}; "
-            f"{_plural(self.windows_fetched, 'window')} fetched, {self.windows_verified:,} "
-            f"verified by count{failed}; {_plural(self.requests, 'request')} in "
-            f"{self.seconds:.1f} s"
-        )
-
-    def __str__(self) -> str:
-        return self.summary()
-
-
-class IncompleteSyncError(IncompletePullError):
-    """Windows of a sync failed after every retry; the windows that completed are stored.
-
-    Run the same sync again to fetch the rest (without duplicates).
-
-    Attributes:
-        result: the `SyncResult` of what was done.
-        failed_windows: window (`start..end`) -> why it failed.
-        failed_pages: the failed pages of the first failed window (page -> why).
-    """
-
-    def __init__(self, result: SyncResult, first_pages: dict[int, str]) -> None:
-        super().__init__(first_pages, None)
-        self.result = result
-        self.failed_windows = dict(result.failed)
-        window, reason = next(iter(result.failed.items()))
-        self.args = (
-            f"{len(result.failed)} window(s) of the sync failed after every retry (first: "
-            f"{window}: {reason}); {result.windows_fetched:,} windows were stored "
-            f"({result.added:,} new logs, {result.logs:,} in {result.path}). Run the sync again "
-            "to fetch the rest.",
-        )
-
-
-class SyncCancelledError(TimePayError):
-    """The sync stopped before this request was sent (another window failed, or Ctrl-C)."""
 
 
 def sync_logs(

@@ -25,7 +25,7 @@ merged: the windows completed so far), `high_water_mark` (the newest `start_time
 written to a hidden temporary file in its directory, then `os.replace`d over `logs.parquet`, so
 a reader sees a day's old file or its new one, never half of one. Merging a window that covers
 `start`..`end` replaces the day's logs whose start time is in that span (the window is the API's
-truth for it, so a log deleted upstream goes too) and any log with the same id (`schema.ID_FIELDS`),
+truth for it, so a log deleted upstream goes too) and any log with the same id (`protocol.ID_FIELDS`),
 wherever in the day: no duplicates. The window is recorded in `covered` only after its files are
 in place. One sync writes at a time (an exclusive `flock` on the lock file; not on Windows).
 """
@@ -52,20 +52,28 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .errors import PartialDataWarning, TimePayError, warn_user
-from .filters import normalize_filters, zone
-from .schema import SCHEMA
-from .storeformat import (
+from ..errors import StoreError, StoreMismatchError
+from ..protocol import TIME_FILTERS
+from ..schema import SCHEMA
+from .format import (
     NULL_PARTITION,
     PARTITION,
-    from_table,
     id_keys,
     partition_keys,
     start_seconds,
     to_table,
     with_partition,
 )
-from .windows import DAY, Span, merge, subtract, to_seconds, to_wire
+from .spans import (
+    DAY,
+    Span,
+    merge,
+    seconds_or_none,
+    subtract,
+    to_seconds,
+    to_wire,
+    wire_or_none,
+)
 
 if sys.platform != "win32":
     import fcntl
@@ -75,21 +83,7 @@ LOCK_FILE = "_timepay_store.lock"
 DATA_FILE = "logs.parquet"
 FORMAT_VERSION = 1
 SCHEMA_VERSION = hashlib.sha256(json.dumps(SCHEMA).encode()).hexdigest()[:12]
-TIME_FILTERS = ("start_time", "end_time")
-FILTER_COLUMNS = {
-    "type": "type", "status": "status", "disposition": "disposition", "from_phone": "from",
-    "phone": "to", "campaign_id": "campaign_id", "agent_id": "agent_id",
-}  # fmt: skip
-"""The column each non-time filter matches exactly (time filters match `start_time`)."""
 NEWEST_FIRST = [("start_time", "descending", "at_end")]  # a stable sort: ties keep their order
-
-
-class StoreError(TimePayError):
-    """A store can't be used as asked: not a store, locked by another sync, another schema."""
-
-
-class StoreMismatchError(StoreError, ValueError):
-    """The store holds another filter set (or time zone) than the one asked for."""
 
 
 def identity(params: Mapping[str, str]) -> dict[str, str]:
@@ -121,9 +115,9 @@ class Manifest:
             "filters": self.filters,
             "api_timezone": self.api_timezone,
             "overlap_seconds": self.overlap_seconds,
-            "origin": _wire(self.origin),
+            "origin": wire_or_none(self.origin),
             "covered": [[to_wire(s), to_wire(e)] for s, e in self.covered],
-            "high_water_mark": _wire(self.high_water_mark),
+            "high_water_mark": wire_or_none(self.high_water_mark),
             "logs": self.logs,
             "json_columns": self.json_columns,
             "source": self.source,
@@ -148,9 +142,9 @@ class Manifest:
                 filters={str(k): str(v) for k, v in data["filters"].items()},
                 api_timezone=str(data["api_timezone"]),
                 overlap_seconds=int(data["overlap_seconds"]),
-                origin=_seconds(data.get("origin")),
+                origin=seconds_or_none(data.get("origin")),
                 covered=[(to_seconds(s), to_seconds(e)) for s, e in data.get("covered", [])],
-                high_water_mark=_seconds(data.get("high_water_mark")),
+                high_water_mark=seconds_or_none(data.get("high_water_mark")),
                 logs=int(data.get("logs", 0)),
                 json_columns=[str(c) for c in data.get("json_columns", ["extracted_data"])],
                 source=data.get("source"),
@@ -361,79 +355,6 @@ class Store:
         return subtract([(start, end)], covered) if start <= end else []
 
 
-def read_store(
-    path: str | os.PathLike[str], *, tz: str | None = None, **filters: Any
-) -> pd.DataFrame:
-    """The logs in the store at `path` that match `filters`, typed exactly as `load_logs` types
-    them, newest first; no network.
-
-    Args:
-        path: a directory `sync_logs` wrote.
-        tz: localize times to the API's zone and convert them to `tz` (default: naive).
-        **filters: the filters of `load_logs` (validated the same way, `FilterError`). Times
-            prune partitions, then match `start_time`; the others match their column exactly.
-            Filters that contradict the store's own are a `StoreMismatchError`.
-
-    A `PartialDataWarning` says when the time range asked for has spans the store does not
-    cover (before its origin, or windows of an incomplete sync). `df.attrs` names the store,
-    its filters, what it covers and when it was synced.
-    """
-    store = Store.open(path)
-    manifest = store.manifest
-    if tz is not None:
-        zone(tz)
-    params = normalize_filters(filters, api_timezone=manifest.api_timezone, options=("tz",))
-    store.check_subset(params)
-    low, high = (_seconds(params.get(name)) for name in TIME_FILTERS)
-    table = store.read(store.keys_between(low, high))
-    if table.num_rows:
-        table = table.filter(pa.array(_matches(table, params, low, high)))
-        order = pc.sort_indices(table, sort_keys=NEWEST_FIRST)
-        table = table.take(order)
-    frame = from_table(
-        table, tz=tz, api_timezone=manifest.api_timezone, json_columns=manifest.json_columns
-    )
-    gaps = store.gaps(low, high)
-    if gaps:
-        warn_user(
-            f"the store at {store.path} does not cover {_describe(gaps)}: logs from then are "
-            "missing (run sync_logs with these times to fetch them)",
-            PartialDataWarning,
-        )
-    frame.attrs.update(
-        {
-            "source": "store",
-            "store": str(store.path),
-            "filters": dict(params),
-            "store_filters": dict(manifest.filters),
-            "covered": [[to_wire(s), to_wire(e)] for s, e in manifest.covered],
-            "high_water_mark": _wire(manifest.high_water_mark),
-            "synced_at": manifest.updated_at,
-            "gaps": [[to_wire(s), to_wire(e)] for s, e in gaps],
-            "tz": tz,
-        }
-    )
-    return frame
-
-
-def _matches(
-    table: pa.Table, params: Mapping[str, str], low: int | None, high: int | None
-) -> np.ndarray:
-    mask = np.ones(table.num_rows, dtype=bool)
-    for name, value in identity(params).items():
-        column = FILTER_COLUMNS[name]
-        if column not in table.column_names:
-            return np.zeros(table.num_rows, dtype=bool)
-        equal = pc.equal(table.column(column).cast(pa.string()), value).fill_null(False)
-        mask &= equal.to_numpy()
-    if low is not None or high is not None:
-        seconds = start_seconds(table)
-        mask &= (seconds >= (low if low is not None else 0)) & (
-            seconds <= (high if high is not None else 2**62)
-        )
-    return mask
-
-
 def _write_table(target: Path, table: pa.Table) -> None:
     """Write `table`, newest start time first, to `target` atomically (`_replace`)."""
     order = pc.sort_indices(table, sort_keys=NEWEST_FIRST)
@@ -464,20 +385,6 @@ def _remove_empty_dir(directory: Path) -> None:
 
 def _day(seconds: int) -> str:
     return to_wire(max(seconds, 0))[:10]
-
-
-def _wire(seconds: int | None) -> str | None:
-    return to_wire(seconds) if seconds is not None else None
-
-
-def _seconds(text: object) -> int | None:
-    return to_seconds(str(text)) if text is not None else None
-
-
-def _describe(spans: list[Span]) -> str:
-    shown = [f"{to_wire(s)}..{to_wire(e)}" for s, e in spans[:3]]
-    more = f" and {len(spans) - 3} more" if len(spans) > 3 else ""
-    return ", ".join(shown) + more
 
 
 def _utc_now() -> str:

@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .frames import (
+from ..frames import (
     categorical_column,
     empty_frame,
     inferred_column,
@@ -35,7 +35,8 @@ from .frames import (
     localized,
     str_types,
 )
-from .schema import CATEGORY, DATETIME, ID_FIELDS, INT, OBJECT, SCHEMA, STR
+from ..protocol import ID_FIELDS
+from ..schema import CATEGORY, DATETIME, INT, OBJECT, SCHEMA, STR
 
 PARTITION = "date"
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
@@ -47,7 +48,7 @@ STORAGE_TYPES: dict[str, pa.DataType] = {
     OBJECT: pa.string(),
 }
 _DATE = pa.timestamp("us")
-MISSING = -(2**40)
+NO_START = -(2**40)
 """`start_seconds` of a row without a start time: before any time a window can hold."""
 
 
@@ -135,7 +136,7 @@ def _decoded(values: list[Any]) -> list[Any]:
 
 
 def id_keys(table: pa.Table) -> list[str | None]:
-    """Each row's identity as the pager keys it (`schema.ID_FIELDS`), None without an id."""
+    """Each row's identity as the pager keys it (`protocol.ID_FIELDS`), None without an id."""
     names = [n for n in ID_FIELDS if n in table.column_names]
     columns = [table.column(n).cast(pa.string()).to_pylist() for n in names]
     if not names:
@@ -152,7 +153,7 @@ def id_keys(table: pa.Table) -> list[str | None]:
 
 
 def start_seconds(table: pa.Table) -> np.ndarray:
-    """Each row's `start_time` as whole naive seconds since 1970 (floored); `MISSING` if none."""
+    """Each row's `start_time` as whole naive seconds since 1970 (floored); `NO_START` if none."""
     floored = pc.floor_temporal(table.column("start_time"), unit="second").cast(pa.int64())
-    micros = floored.fill_null(MISSING * 1_000_000).to_numpy()
+    micros = floored.fill_null(NO_START * 1_000_000).to_numpy()
     return np.asarray(micros // 1_000_000, dtype=np.int64)

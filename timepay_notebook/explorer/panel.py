@@ -33,15 +33,15 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from ._support import Closing, ipython_shell
-from .client import TimePayClient
-from .errors import redact_url
-from .filters import normalize_filters
-from .frames import empty_frame
-from .panel_controls import FilterControls
-from .panel_render import Rendered, describe_error, describe_filters, render
-from .panel_runner import LatestRunner
-from .panel_view import ResultView, close_tree
+from .._support import Closing, ipython_shell
+from ..client import TimePayClient
+from ..errors import redact_url
+from ..filters import normalize_filters
+from ..frames import empty_frame
+from .controls import FilterControls
+from .render import Rendered, describe_error, describe_filters, render
+from .runner import LatestRunner
+from .view import ResultView, close_tree
 
 __all__ = ["DEBOUNCE", "LogExplorer", "filter_panel"]
 

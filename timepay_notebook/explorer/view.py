@@ -11,7 +11,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from .panel_render import Rendered, error_html
+from .render import Rendered, error_html
 
 __all__ = ["ResultView", "close_tree"]
 

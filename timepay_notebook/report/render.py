@@ -22,7 +22,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbconvert import HTMLExporter
 
-from .errors import TimePayError
+from ..errors import ReportError
 
 REPORT_NOTEBOOK = "02-campaign-report.ipynb"
 PARAMETERS = ("base_url", "campaign_id", "start_time", "end_time", "mask_pii", "title", "filters")
@@ -30,13 +30,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-class ReportError(TimePayError):
-    """The report notebook failed; the message says which cell and why, in plain words."""
-
-
 def notebooks_dir() -> Path:
     """`notebooks/`: inside an installed package (a wheel ships it there), else the source tree's."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # the package
     for candidate in (here / "notebooks", here.parent / "notebooks"):
         if (candidate / REPORT_NOTEBOOK).is_file():
             return candidate

@@ -17,16 +17,15 @@ from zoneinfo import ZoneInfo
 import ipywidgets as widgets
 import pandas as pd
 
-from .filters import FILTERS, TYPES, format_time
-from .summaries import DISPOSITIONS, STATUSES
+from ..filters import format_time
+from ..outcomes import DISPOSITION_ORDER, STATUSES
+from ..protocol import FILTERS, TYPES
 
-__all__ = ["ALL", "FilterControls", "TimeControl"]
+__all__ = ["UNFILTERED", "FilterControls", "TimeControl"]
 
-ALL = "(all)"
+UNFILTERED = "(all)"
 MAX_OPTIONS = 500  # per box: a dropdown longer than this helps nobody
-_ORDER = {
-    name: i for i, name in enumerate([*STATUSES, *(d for v in DISPOSITIONS.values() for d in v)])
-}
+_ORDER = {name: i for i, name in enumerate([*STATUSES, *DISPOSITION_ORDER])}
 _DAY_BOUNDS = {"start_time": "00:00:00", "end_time": "23:59:59"}
 _LEARNED = {"status": "status", "disposition": "disposition", "agent_id": "agent_id",
             "from_phone": "from"}  # fmt: skip
@@ -71,12 +70,12 @@ class FilterControls:
     """The widgets for the nine filters, and what they mean as `load_logs` filters."""
 
     def __init__(self, api_timezone: str) -> None:
-        self.type = _Combo("Type", [ALL, *TYPES])
+        self.type = _Combo("Type", [UNFILTERED, *TYPES])
         self.status = _Combo("Status")
         self.disposition = _Combo("Disposition")
         self.campaign = _Combo("Campaign")
         self.agent = _Combo("Agent")
-        self.phone = widgets.Text(description="Customer", placeholder=ALL, **_look())
+        self.phone = widgets.Text(description="Customer", placeholder=UNFILTERED, **_look())
         self.from_phone = _Combo("Caller")
         self.start = TimeControl("start_time", "From date", api_timezone)
         self.end = TimeControl("end_time", "To date", api_timezone)
@@ -169,7 +168,7 @@ class _Combo:
 
     def __init__(self, description: str, options: list[str] | None = None) -> None:
         self.widget = widgets.Combobox(
-            description=description, options=options or [ALL], placeholder=ALL,
+            description=description, options=options or [UNFILTERED], placeholder=UNFILTERED,
             ensure_option=False, **_look(),
         )  # fmt: skip
 
@@ -177,14 +176,14 @@ class _Combo:
         """Offer `values` after `(all)`: statuses and dispositions in the API's order, the
         rest alphabetically."""
         ranked = sorted(values, key=lambda v: (_ORDER.get(v, len(_ORDER)), v))
-        options = [ALL, *ranked[:MAX_OPTIONS]]
+        options = [UNFILTERED, *ranked[:MAX_OPTIONS]]
         if list(self.widget.options) != options:
             self.widget.options = options
 
 
 def _typed(value: object) -> str | None:
     text = str(value or "").strip()
-    return None if text in ("", ALL) else text
+    return None if text in ("", UNFILTERED) else text
 
 
 def _distinct(series: pd.Series) -> set[str]:

@@ -1,0 +1,16 @@
+"""The local Parquet store: `sync_logs` brings it up to date, `read_store` reads it back.
+
+- `files`: the layout on disk, the manifest, atomic writes and the writer's lock.
+- `format`: a frame's columns as Parquet columns and back.
+- `spans`: whole-second time spans and their arithmetic.
+- `planner`: which windows a sync fetches, decided by count.
+- `sync`: `sync_logs`, pulling the planned windows into the store.
+- `result`: `SyncResult`, what a sync did.
+- `read`: `read_store`.
+"""
+
+from .read import read_store
+from .result import SyncResult
+from .sync import sync_logs
+
+__all__ = ["SyncResult", "read_store", "sync_logs"]
