@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -18,6 +20,7 @@ from .errors import (
     IncompletePullError,
     PagingGuardWarning,
     PartialDataWarning,
+    PullCancelledError,
     StaleCacheWarning,
     describe_pages,
     redact_url,
@@ -32,8 +35,16 @@ from .transport import Page, Transport, mount_retrying_adapter
 
 OnError = Literal["raise", "warn"]
 TOKEN_ENV, BASE_URL_ENV = "TIMEPAY_API_TOKEN", "TIMEPAY_BASE_URL"
-_OPTIONS = ("on_error", "tz", "on_page", "max_workers", "client")
+_OPTIONS = ("on_error", "tz", "on_page", "max_workers", "cancel", "client")
 _BATCH = 2000  # records handed to the frame builder at a time
+
+
+@dataclass(frozen=True)
+class Pull:
+    """What `TimePayClient.pull` returns: the frame and how it was fetched."""
+
+    frame: pd.DataFrame
+    report: PullReport
 
 
 class TimePayClient(Closing):
@@ -137,19 +148,26 @@ class TimePayClient(Closing):
         return self._transport.count(params)
 
     def iter_pages(
-        self, *, on_error: OnError = "raise", **filters: Any
+        self,
+        *,
+        on_error: OnError = "raise",
+        cancel: threading.Event | None = None,
+        **filters: Any,
     ) -> Iterator[list[dict[str, Any]]]:
         """Stream the logs matching `filters`, a page's new logs at a time (raw dicts).
 
         Pages come in page order, deduplicated, with the same retries, concurrency and repair as
         `load_logs`. Failed pages raise `IncompletePullError` at the end (or warn, with
-        `on_error="warn"`).
+        `on_error="warn"`); a set `cancel` event raises `PullCancelledError`.
         """
         _check_on_error(on_error)
-        return self._stream(self.params(**filters), on_error)
+        _check_cancel(cancel)
+        return self._stream(self.params(**filters), on_error, cancel)
 
-    def _stream(self, params: dict[str, str], on_error: OnError) -> Iterator[list[dict[str, Any]]]:
-        puller = self._puller(params)
+    def _stream(
+        self, params: dict[str, str], on_error: OnError, cancel: threading.Event | None
+    ) -> Iterator[list[dict[str, Any]]]:
+        puller = self._puller(params, cancel=cancel)
         with Progress(self.progress) as progress:
             puller.on_page = progress.update
             yield from (records for records in puller.pages() if records)
@@ -162,6 +180,7 @@ class TimePayClient(Closing):
         tz: str | None = None,
         on_page: OnPage | None = None,
         max_workers: int | None = None,
+        cancel: threading.Event | None = None,
         **filters: Any,
     ) -> pd.DataFrame:
         """Every log matching `filters`, as a typed DataFrame (`timepay_notebook.schema`).
@@ -171,11 +190,15 @@ class TimePayClient(Closing):
                 fetched) when pages fail after every retry; "warn" returns what was fetched with
                 a `PartialDataWarning`.
             tz: localize times to the API's zone and convert them to `tz` (default: naive).
-            on_page: called with (pages done, pages expected) after each page, from the thread
-                running the pull; an exception it raises stops the pull and propagates (how a
-                live panel drops a query that a newer one superseded).
+            on_page: progress: called with (pages done, pages expected) after each page, from
+                the thread running the pull. An exception it raises ends the pull and
+                propagates, but the way to stop a pull is `cancel`.
             max_workers: most requests in flight for this call (default: the client's), e.g.
                 to share the client's budget between concurrent pulls.
+            cancel: a `threading.Event`; once it is set (from any thread) no further request
+                is started, answers in flight are dropped, and `PullCancelledError` is raised
+                at once (its `.partial` holds the logs fetched before). Set before the call,
+                nothing is sent.
             **filters: type, status, disposition, from_phone, phone, campaign_id, agent_id,
                 start_time, end_time.
 
@@ -183,15 +206,42 @@ class TimePayClient(Closing):
         pages fetched, duplicates dropped, whether the data moved and was repaired, and any
         failed pages or count mismatch.
         """
+        return self.pull(
+            filters,
+            on_error=on_error,
+            tz=tz,
+            on_page=on_page,
+            max_workers=max_workers,
+            cancel=cancel,
+        ).frame
+
+    def pull(
+        self,
+        params: Mapping[str, Any],
+        *,
+        on_error: OnError = "raise",
+        tz: str | None = None,
+        on_page: OnPage | None = None,
+        max_workers: int | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Pull:
+        """`load_logs` for code: the frame and the typed `PullReport` of how it was fetched.
+
+        `params` are filters as `load_logs` takes them (checked again here; wire values from
+        `params()` pass unchanged); the options are `load_logs`'. Sync and the explorer pull
+        through here, reading the report rather than `df.attrs`.
+        """
         _check_on_error(on_error)
         if tz is not None:
             zone(tz)
         if max_workers is not None:
             _check_number("max_workers", max_workers, int, 1, 64)
-        params = self.params(**filters)
-        puller = self._puller(params, max_workers)
+        _check_cancel(cancel)
+        wire = self.params(**params)
+        puller = self._puller(wire, max_workers, cancel)
         builder = FrameBuilder(tz=tz, api_timezone=self.api_timezone)
         batch: list[dict[str, Any]] = []
+        cancelled: PullCancelledError | None = None
         with Progress(self.progress) as progress:
 
             def pages_done(done: int, expected: int) -> None:
@@ -200,24 +250,34 @@ class TimePayClient(Closing):
                     on_page(done, expected)
 
             puller.on_page = pages_done
-            for records in puller.pages():
-                batch += records
-                if len(batch) >= _BATCH:
-                    builder.add(batch)
-                    batch = []
+            try:
+                for records in puller.pages():
+                    batch += records
+                    if len(batch) >= _BATCH:
+                        builder.add(batch)
+                        batch = []
+            except PullCancelledError as error:
+                cancelled = error
         builder.add(batch)
         frame = builder.finish()
-        frame.attrs.update(self._attrs(params, puller.report, tz))
+        frame.attrs.update(self._attrs(wire, puller.report, tz))
+        if cancelled is not None:
+            raise PullCancelledError(str(cancelled), frame) from None
         self._conclude(puller.report, on_error, partial=frame)
-        return frame
+        return Pull(frame, puller.report)
 
-    def _puller(self, params: dict[str, str], max_workers: int | None = None) -> Puller:
+    def _puller(
+        self,
+        params: dict[str, str],
+        max_workers: int | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Puller:
         self._transport.reset()
 
         def fetch(number: int, fresh: bool) -> Page:
             return self._transport.page(params, number, fresh)
 
-        return Puller(fetch, max_workers=max_workers or self.max_workers)
+        return Puller(fetch, max_workers=max_workers or self.max_workers, cancel=cancel)
 
     def _attrs(self, params: dict[str, str], report: PullReport, tz: str | None) -> dict[str, Any]:
         mismatch = None
@@ -234,6 +294,7 @@ class TimePayClient(Closing):
             "data_moved": report.moved,
             "second_pass": report.repaired,
             "complete": report.complete,
+            "cancelled": report.cancelled,
             "failed_pages": dict(report.failed_pages),
             "count_mismatch": mismatch,
             "throttled": report.throttled,
@@ -307,6 +368,11 @@ def _base_url(url: str) -> str:
     if parts.query or parts.fragment:
         raise ValueError(f"base_url must not have a query or fragment, got {redact_url(url)!r}")
     return url.strip().rstrip("/")
+
+
+def _check_cancel(cancel: object) -> None:
+    if cancel is not None and not callable(getattr(cancel, "is_set", None)):
+        raise TypeError(f"cancel must be a threading.Event (or None), got {cancel!r}")
 
 
 def _check_on_error(on_error: str) -> None:

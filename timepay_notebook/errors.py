@@ -8,7 +8,8 @@
     │   └── RateLimitError                  429 after every retry
     ├── IncompletePullError                 pages failed after retries: .failed_pages, .partial
     │   └── IncompleteSyncError             windows of a sync failed: .failed_windows, .result
-    ├── SyncCancelledError                  a sync stopped before a request was sent
+    ├── PullCancelledError                  a pull's cancel event was set: .partial
+    │   └── SyncCancelledError              a sync stopped, cancelling its windows in flight
     ├── StoreError                          a Parquet store is unusable or locked by a sync
     │   └── StoreMismatchError (+ValueError) the store holds other filters
     └── ReportError                         a report notebook failed: which cell, and why
@@ -47,6 +48,7 @@ __all__ = [
     "NetworkError",
     "PagingGuardWarning",
     "PartialDataWarning",
+    "PullCancelledError",
     "RateLimitError",
     "ReportError",
     "StaleCacheWarning",
@@ -151,8 +153,23 @@ class IncompleteSyncError(IncompletePullError):
         )
 
 
-class SyncCancelledError(TimePayError):
-    """The sync stopped before this request was sent (another window failed, or Ctrl-C)."""
+class PullCancelledError(TimePayError):
+    """A pull stopped because its `cancel` event was set (`load_logs(cancel=...)`).
+
+    No request was started after the event was set; answers still in flight were dropped.
+
+    Attributes:
+        partial: the frame of the logs fetched before the cancel (None for streaming pulls).
+    """
+
+    def __init__(self, message: str, partial: pd.DataFrame | None = None) -> None:
+        self.partial = partial
+        kept = "" if partial is None else f"; the {len(partial):,} logs fetched are in .partial"
+        super().__init__(f"{message}{kept}")
+
+
+class SyncCancelledError(PullCancelledError):
+    """A sync stopped (Ctrl-C, or an unexpected error), so it cancelled its windows in flight."""
 
 
 class StoreError(TimePayError):

@@ -19,21 +19,29 @@ The strategy, independent of the order the server pages in:
 
 Failures after the transport's retries are recorded per page, never dropped: the caller decides
 to raise or warn.
+
+Stopping: every request runs on the puller's own threads while the caller waits on them, so a
+`cancel` event (checked before each request is started and at least every `POLL` seconds while
+waiting) or Ctrl-C ends the pull at once with `PullCancelledError` or `KeyboardInterrupt`: no
+request is started after that, and answers still in flight are dropped (the pool is shut down
+without waiting for them). `on_page` is a progress callback only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterator
+import threading
+from collections.abc import Callable, Collection, Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import AuthenticationError, RateLimitError, TimePayError
+from .errors import AuthenticationError, PullCancelledError, RateLimitError, TimePayError
 from .protocol import record_key
 from .transport import Page
 
 FetchPage = Callable[[int, bool], Page]  # (page number, fresh: bypass any cache)
 OnPage = Callable[[int, int], None]  # (pages done, pages expected)
+POLL = 0.05  # seconds between looks at the cancel event while waiting for pages
 
 
 @dataclass
@@ -51,13 +59,15 @@ class PullReport:
     repaired: bool = False
     guard_hit: bool = False
     throttled: int = 0
+    cancelled: bool = False  # stopped by its cancel event
     from_cache: int = 0  # pages answered from a cache
     stale: int = 0  # of which past their expiry (the API could not be reached)
     concurrency: dict[str, int] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
-        return not self.failed_pages
+        """Every page came: none failed and the pull was not cancelled."""
+        return not self.failed_pages and not self.cancelled
 
     @property
     def count_mismatch(self) -> bool:
@@ -90,11 +100,14 @@ class Puller:
 
     Args:
         fetch: fetches one page (with retries; fresh=True bypasses any cache), raising
-            `TimePayError` when it can't.
+            `TimePayError` when it can't. Called on the puller's threads.
         max_workers: the most requests in flight.
-        on_page: called after each page with (pages done, pages expected).
+        on_page: progress: called after each page with (pages done, pages expected), on the
+            thread iterating `pages`. An exception it raises ends the pull and propagates.
         max_extra_pages: most pages fetched past the last one page 1 announced
             (default: as many as page 1 announced, at least 10).
+        cancel: once set, no further request is started, answers in flight are dropped and
+            `pages` raises `PullCancelledError` (within about `POLL` seconds).
     """
 
     def __init__(
@@ -104,26 +117,35 @@ class Puller:
         max_workers: int = 4,
         on_page: OnPage | None = None,
         max_extra_pages: int | None = None,
+        cancel: threading.Event | None = None,
     ) -> None:
         self.fetch = fetch
         self.limit = AdaptiveLimit(max_workers)
         self.on_page = on_page
         self.max_extra_pages = max_extra_pages
+        self.cancel = cancel
         self.report = PullReport()
         self._seen: set[str] = set()
         self._expected = 0
         self._stopped: str | None = None  # why no more pages are requested (a fatal error)
-
-    def _fetch(self, number: int, fresh: bool = False) -> Page:
-        """A page; a cached one from another snapshot than page 1's is fetched again, fresh."""
-        page = self.fetch(number, fresh)
-        if page.from_cache and not page.stale and number > 1 and page.total != self.report.total:
-            page = self.fetch(number, True)
-        return page
+        self._pool: ThreadPoolExecutor | None = None
 
     def pages(self) -> Iterator[list[dict[str, Any]]]:
-        """The unseen logs of each page; raises if page 1 fails, records later failures."""
-        first = self._fetch(1)
+        """The unseen logs of each page; raises if page 1 fails, records later failures.
+
+        Raises:
+            PullCancelledError: the cancel event was set (before page 1: nothing was sent).
+        """
+        self._check_cancel()
+        self._pool = ThreadPoolExecutor(self.limit.maximum, thread_name_prefix="timepay-page")
+        try:
+            yield from self._pages()
+        finally:  # also on a cancel, Ctrl-C or an abandoned iterator: never wait for answers
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def _pages(self) -> Iterator[list[dict[str, Any]]]:
+        first = self._one(1).result()
         report = self.report
         report.total = report.final_total = first.total
         report.total_pages = first.total_pages
@@ -142,11 +164,57 @@ class Puller:
             report.repaired = True
             yield from self._sequential_pass(extra)
         report.concurrency = {
-            "max": self.limit.maximum, "lowest": self.limit.lowest, "final": self.limit.value,
-        }  # fmt: skip
+            "max": self.limit.maximum,
+            "lowest": self.limit.lowest,
+            "final": self.limit.value,
+        }
+
+    # -- requests: on the pool, waited for with an eye on the cancel event ---------------------
+
+    def _check_cancel(self) -> None:
+        """Raise `PullCancelledError` if the cancel event is set."""
+        if self.cancel is None or not self.cancel.is_set():
+            return
+        report = self.report
+        report.cancelled = True
+        expected = max(self._expected, report.pages_fetched)
+        raise PullCancelledError(
+            f"the pull was cancelled after {report.pages_fetched:,} of {expected:,} page(s); "
+            "no request was started after that"
+        )
+
+    def _submit(self, number: int, fresh: bool = False) -> Future[Page]:
+        self._check_cancel()
+        assert self._pool is not None, "requests are made while `pages` runs"
+        return self._pool.submit(self._fetch, number, fresh)
+
+    def _wait(self, futures: Collection[Future[Page]]) -> set[Future[Page]]:
+        """The futures done once at least one is (checking the cancel event while waiting)."""
+        timeout = POLL if self.cancel is not None else None
+        while True:
+            done, _ = wait(futures, timeout=timeout, return_when=FIRST_COMPLETED)
+            self._check_cancel()  # an answer that came after the cancel is dropped
+            if done:
+                return done
+
+    def _one(self, number: int, fresh: bool = False) -> Future[Page]:
+        """Page `number` fetched on the pool while this thread waits: a done future."""
+        future = self._submit(number, fresh)
+        self._wait([future])
+        return future
+
+    def _fetch(self, number: int, fresh: bool = False) -> Page:
+        """A page; a cached one from another snapshot than page 1's is fetched again, fresh."""
+        page = self.fetch(number, fresh)
+        if page.from_cache and not page.stale and number > 1 and page.total != self.report.total:
+            page = self.fetch(number, True)
+        return page
+
+    # -- taking pages in --------------------------------------------------------------------
 
     def _take(self, page: Page) -> list[dict[str, Any]]:
         """The logs of `page` not seen before; notes totals and duplicates."""
+        self._check_cancel()
         report = self.report
         report.pages_fetched += 1
         report.throttled += page.throttled
@@ -176,6 +244,8 @@ class Puller:
         if isinstance(error, AuthenticationError):
             self._stopped = str(error)
 
+    # -- the three phases -------------------------------------------------------------------
+
     def _concurrent(self, numbers: range) -> Generator[list[dict[str, Any]], None, Page | None]:
         """Fetch `numbers` concurrently; yield in page order. Returns the last page if fetched."""
         todo = iter(numbers)
@@ -183,36 +253,31 @@ class Puller:
         done: dict[int, Page | None] = {}
         next_out = numbers.start
         last: Page | None = None
-        pool = ThreadPoolExecutor(self.limit.maximum, thread_name_prefix="timepay-page")
-        try:
-            while True:
-                while len(pending) < self.limit.value and not self._stopped:
-                    number = next(todo, None)
-                    if number is None:
-                        break
-                    pending[pool.submit(self._fetch, number)] = number
-                if not pending:
+        while True:
+            while len(pending) < self.limit.value and not self._stopped:
+                number = next(todo, None)
+                if number is None:
                     break
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    number = pending.pop(future)
-                    try:
-                        page = future.result()
-                    except TimePayError as error:
-                        self.limit.record(throttled=isinstance(error, RateLimitError))
-                        self._fail(number, error)
-                        done[number] = None
-                    else:
-                        self.limit.record(throttled=page.throttled > 0)
-                        done[number] = page
-                while next_out in done:
-                    page_or_none = done.pop(next_out)
-                    if page_or_none is not None:
-                        last = page_or_none
-                        yield self._take(page_or_none)
-                    next_out += 1
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+                pending[self._submit(number)] = number
+            if not pending:
+                break
+            for future in self._wait(pending):
+                number = pending.pop(future)
+                try:
+                    page = future.result()
+                except TimePayError as error:
+                    self.limit.record(throttled=isinstance(error, RateLimitError))
+                    self._fail(number, error)
+                    done[number] = None
+                else:
+                    self.limit.record(throttled=page.throttled > 0)
+                    done[number] = page
+            while next_out in done:
+                page_or_none = done.pop(next_out)
+                if page_or_none is not None:
+                    last = page_or_none
+                    yield self._take(page_or_none)
+                next_out += 1
         for number in todo if self._stopped else ():
             self.report.failed_pages.setdefault(number, f"not requested: {self._stopped}")
         return last if last is not None and last.number == numbers.stop - 1 else None
@@ -226,8 +291,9 @@ class Puller:
                 return
             number = last.number + 1
             self._expected = max(self._expected, number)
+            future = self._one(number)
             try:
-                page = self._fetch(number)
+                page = future.result()
             except TimePayError as error:
                 self._fail(number, error)
                 return
@@ -244,8 +310,9 @@ class Puller:
         number = 1
         self._expected += max(1, self.report.total_pages)
         while not self._stopped:
+            future = self._one(number, fresh=True)
             try:
-                page = self._fetch(number, fresh=True)
+                page = future.result()
             except TimePayError as error:
                 self._fail(number, error)
                 return
