@@ -311,9 +311,9 @@ def _demo(args: argparse.Namespace) -> int:
         with TimePayClient(
             srv.token, srv.url, max_workers=args.workers, progress=False, cache=False
         ) as client:
-            frame = client.load_logs()
+            pull = client.pull({})
         elapsed = time.perf_counter() - started
-        pages = frame.attrs["pages_fetched"]
+        frame, pages = pull.frame, pull.report.pages_fetched
         print(
             f"Loaded {len(frame):,} logs ({pages} pages, {args.workers} workers) in {elapsed:.2f} s"
         )

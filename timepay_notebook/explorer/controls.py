@@ -27,8 +27,12 @@ UNFILTERED = "(all)"
 MAX_OPTIONS = 500  # per box: a dropdown longer than this helps nobody
 _ORDER = {name: i for i, name in enumerate([*STATUSES, *DISPOSITION_ORDER])}
 _DAY_BOUNDS = {"start_time": "00:00:00", "end_time": "23:59:59"}
-_LEARNED = {"status": "status", "disposition": "disposition", "agent_id": "agent_id",
-            "from_phone": "from"}  # fmt: skip
+_LEARNED = {
+    "status": "status",
+    "disposition": "disposition",
+    "agent_id": "agent_id",
+    "from_phone": "from",
+}
 
 
 class TimeControl:
@@ -82,21 +86,26 @@ class FilterControls:
         self._names: dict[str, str] = {}  # campaign id -> name
         self._labels: dict[str, str] = {}  # label shown -> campaign id
         self._seen: dict[str, set[str]] = {name: set() for name in _LEARNED}
-        self.widget = widgets.VBox([
-            widgets.HBox([self.type.widget, self.status.widget, self.disposition.widget]),
-            widgets.HBox([self.campaign.widget, self.agent.widget]),
-            widgets.HBox([self.phone, self.from_phone.widget]),
-            widgets.HBox([self.start.picker, self.end.picker]),
-        ])  # fmt: skip
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox([self.type.widget, self.status.widget, self.disposition.widget]),
+                widgets.HBox([self.campaign.widget, self.agent.widget]),
+                widgets.HBox([self.phone, self.from_phone.widget]),
+                widgets.HBox([self.start.picker, self.end.picker]),
+            ]
+        )
 
     @property
     def _texts(self) -> dict[str, Any]:
         """Filter name -> its text widget (campaign excluded: it maps labels to ids)."""
         return {
-            "type": self.type.widget, "status": self.status.widget,
-            "disposition": self.disposition.widget, "agent_id": self.agent.widget,
-            "phone": self.phone, "from_phone": self.from_phone.widget,
-        }  # fmt: skip
+            "type": self.type.widget,
+            "status": self.status.widget,
+            "disposition": self.disposition.widget,
+            "agent_id": self.agent.widget,
+            "phone": self.phone,
+            "from_phone": self.from_phone.widget,
+        }
 
     def all_widgets(self) -> list[Any]:
         """Every widget whose value is a filter."""
@@ -168,9 +177,12 @@ class _Combo:
 
     def __init__(self, description: str, options: list[str] | None = None) -> None:
         self.widget = widgets.Combobox(
-            description=description, options=options or [UNFILTERED], placeholder=UNFILTERED,
-            ensure_option=False, **_look(),
-        )  # fmt: skip
+            description=description,
+            options=options or [UNFILTERED],
+            placeholder=UNFILTERED,
+            ensure_option=False,
+            **_look(),
+        )
 
     def offer(self, values: Iterable[str]) -> None:
         """Offer `values` after `(all)`: statuses and dispositions in the API's order, the

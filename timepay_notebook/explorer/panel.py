@@ -4,7 +4,7 @@
     >>> panel.wait(); panel.frame          # the current DataFrame
     >>> panel.set_filters(status="Failed")  # or change the widgets
 
-How it stays live without freezing the notebook (see `panel_runner`):
+How it stays live without freezing the notebook (see `runner`):
 
 - A change of the widgets schedules a query `debounce` seconds ahead; a further change before
   then replaces it, so typing a number or flicking through a list makes one query.
@@ -14,8 +14,9 @@ How it stays live without freezing the notebook (see `panel_runner`):
   widgets goes through one gate (`_show`) that drops writes from stale generations. So a
   superseded answer is never shown, never becomes `frame`, never reaches `on_change`.
 - A query: validate (a `FilterError` is shown without sending anything), a count preview
-  (one `count_only` request), then `client.load_logs` with an `on_page` hook that moves the
-  bar and, once the query is stale, stops the pull.
+  (one `count_only` request), then `client.pull` with an `on_page` hook that moves the bar and
+  the generation's cancel event (`LatestRunner.cancel_event`), which a newer query sets: the
+  stale pull then starts no further request and drops what is in flight.
 - Any error is shown in the panel (escaped; our errors never hold the token) and kept in
   `error`; the previous result stays; the next good query clears it.
 """
@@ -35,7 +36,7 @@ import pandas as pd
 
 from .._support import Closing, ipython_shell
 from ..client import TimePayClient
-from ..errors import redact_url
+from ..errors import PullCancelledError, redact_url
 from ..filters import normalize_filters
 from ..frames import empty_frame
 from .controls import FilterControls
@@ -90,9 +91,9 @@ class LogExplorer(Closing):
         self.view = ResultView()
         self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
         title = f"<b>TimePay logs</b> &middot; {html.escape(redact_url(client.base_url))}"
-        self.widget = widgets.VBox([
-            widgets.HTML(title), self.controls.widget, self.refresh_button, self.view.widget,
-        ])  # fmt: skip
+        self.widget = widgets.VBox(
+            [widgets.HTML(title), self.controls.widget, self.refresh_button, self.view.widget]
+        )
         self.controls.set(params)
         self.controls.observe(self._on_widgets)
         self.refresh_button.on_click(lambda _button: self.refresh())
@@ -242,21 +243,19 @@ class LogExplorer(Closing):
             show(functools.partial(self._fail, error))
 
     def _pull(self, generation: int, filters: dict[str, str], count: int) -> pd.DataFrame | None:
-        """Every page for `filters` as a frame (`load_logs`); None as soon as the query is stale."""
+        """Every page for `filters` as a frame (`client.pull`); None once the query is stale."""
         shown = time.monotonic()
 
         def on_page(done: int, expected: int) -> None:
             nonlocal shown
-            if not self._runner.is_current(generation):
-                raise _Stale  # stops the pull: no further pages are requested
             if time.monotonic() - shown >= _PROGRESS_EVERY or done == expected:
                 self._show(generation, functools.partial(self.view.advance, done, expected))
                 shown = time.monotonic()
 
+        cancel = self._runner.cancel_event(generation)
         try:
-            wanted: dict[str, Any] = dict(filters)
-            frame = self.client.load_logs(on_page=on_page, **wanted)
-        except _Stale:
+            frame = self.client.pull(filters, on_page=on_page, cancel=cancel).frame
+        except PullCancelledError:
             return None
         frame.attrs["counted"] = count
         return frame if self._runner.is_current(generation) else None
@@ -322,7 +321,3 @@ def _execution_count() -> int | None:
     """The number of the IPython cell running now (None outside IPython)."""
     count = getattr(ipython_shell(), "execution_count", None)
     return count if isinstance(count, int) else None
-
-
-class _Stale(Exception):  # noqa: N818 - a signal, not an error
-    """Raised from a pull's page callback when a newer query superseded it."""

@@ -26,19 +26,30 @@ if TYPE_CHECKING:
     from pandas.io.formats.style_render import CSSDict
 
 __all__ = [
-    "Rendered", "describe_error", "describe_filters", "error_html", "plot_png", "render",
-    "rows_html", "table_html",
-]  # fmt: skip
+    "Rendered",
+    "describe_error",
+    "describe_filters",
+    "error_html",
+    "plot_png",
+    "render",
+    "rows_html",
+    "table_html",
+]
 
 ROWS = 10
 _SCROLL = '<div style="overflow-x: auto; max-width: 100%">{}</div>'
 # Scoped to each table by the Styler: HTML in a widget gets no notebook table styles.
 _CSS: list[CSSDict] = [
     {"selector": "", "props": "border-collapse: collapse; font-size: 12px"},
-    {"selector": "th, td", "props": "padding: 2px 8px; border-bottom: 1px solid #ddd; "
-                                    "text-align: right; white-space: nowrap"},
+    {
+        "selector": "th, td",
+        "props": (
+            "padding: 2px 8px; border-bottom: 1px solid #ddd; text-align: right; "
+            "white-space: nowrap"
+        ),
+    },
     {"selector": "caption", "props": "font-weight: bold; text-align: left"},
-]  # fmt: skip
+]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@
   replaces it and restarts the wait, so a burst of changes becomes one job.
 - **Latest only.** Every `submit` takes a new generation number. A job learns whether it is
   still wanted with `is_current(generation)`; once a newer one is submitted it is stale, and it
-  stops at its next check and writes nothing.
+  stops at its next check and writes nothing. `cancel_event(generation)` is set the moment the
+  generation goes stale: pass it as a pull's `cancel=` to stop the pull at once.
 - **Off the caller's thread.** Jobs run one at a time on a worker thread that starts when there
   is work and ends when there is none, so an idle runner holds no thread.
 """
@@ -46,6 +47,7 @@ class LatestRunner(Generic[T]):
         self._name = name
         self._cond = threading.Condition()
         self._generation = 0
+        self._stale = threading.Event()  # set once the current generation is superseded
         self._pending: tuple[int, T] | None = None
         self._latest: T | None = None
         self._due = 0.0
@@ -68,15 +70,26 @@ class LatestRunner(Generic[T]):
         """True if `generation` is the latest submission and the runner is open."""
         return generation == self._generation and not self._closed
 
+    def cancel_event(self, generation: int) -> threading.Event:
+        """An event set once `generation` is stale (already set if it is): a pull's `cancel`."""
+        with self._cond:
+            if self.is_current(generation):
+                return self._stale
+        stale = threading.Event()
+        stale.set()
+        return stale
+
     def submit(self, payload: T, *, delay: float | None = None) -> int:
         """Schedule `payload` in `delay` seconds (default `debounce`); returns its generation.
 
         Anything submitted earlier becomes stale: a pending job is replaced, a running one
-        sees `is_current` turn False.
+        sees `is_current` turn False and its `cancel_event` set.
         """
         with self._cond:
             if self._closed:
                 raise RuntimeError("this panel is closed")
+            self._stale.set()
+            self._stale = threading.Event()
             self._generation += 1
             self._pending = (self._generation, payload)
             self._latest = payload
@@ -106,6 +119,7 @@ class LatestRunner(Generic[T]):
         """Drop any pending job and make the running one stale; later `submit`s raise."""
         with self._cond:
             self._closed = True
+            self._stale.set()
             self._pending = None
             self._cond.notify_all()
 

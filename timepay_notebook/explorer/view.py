@@ -29,13 +29,18 @@ class ResultView:
         self.dispositions = widgets.HTML("")
         self.plot = widgets.Image(format="png", layout=widgets.Layout(max_width="640px"))
         self.rows = widgets.HTML("")
-        self.widget = widgets.VBox([
-            widgets.HBox([self.progress, self.status]),
-            self.error,
-            _heading("Key figures"), self.kpis,
-            _heading("Dispositions"), widgets.HBox([self.dispositions, self.plot]),
-            _heading("First rows"), self.rows,
-        ])  # fmt: skip
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox([self.progress, self.status]),
+                self.error,
+                _heading("Key figures"),
+                self.kpis,
+                _heading("Dispositions"),
+                widgets.HBox([self.dispositions, self.plot]),
+                _heading("First rows"),
+                self.rows,
+            ]
+        )
 
     def updating(self) -> None:
         """Filters changed; a query will start when they settle."""

@@ -19,9 +19,14 @@ from .format import from_table, start_seconds
 from .spans import Span, seconds_or_none, to_wire, wire_or_none
 
 FILTER_COLUMNS = {
-    "type": "type", "status": "status", "disposition": "disposition", "from_phone": "from",
-    "phone": "to", "campaign_id": "campaign_id", "agent_id": "agent_id",
-}  # fmt: skip
+    "type": "type",
+    "status": "status",
+    "disposition": "disposition",
+    "from_phone": "from",
+    "phone": "to",
+    "campaign_id": "campaign_id",
+    "agent_id": "agent_id",
+}
 """The column each non-time filter matches exactly (time filters match `start_time`)."""
 
 

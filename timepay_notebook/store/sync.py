@@ -1,7 +1,7 @@
 """`sync_logs`: keep a local Parquet store up to date, fetching only what is new.
 
-How a sync works (the store's layout and manifest are in `timepay_notebook.store`, the planning
-of windows in `timepay_notebook.windows`):
+How a sync works (the store's layout and manifest are in `.files`, the planning of windows in
+`.planner`):
 
 1. **Range.** `start_time`..`end_time` (wire form, inclusive). `end_time` defaults to now in the
    API's time zone. `start_time` defaults to the store's origin; on the first sync without one,
@@ -14,15 +14,16 @@ of windows in `timepay_notebook.windows`):
    windows a failed sync did not complete), is examined. Late arrivals older than the overlap
    are not seen: pass a larger `overlap=` to look further back.
 3. **Count-driven windows.** Each examined span is compared with the store by `count_only`
-   requests and split (`windows.plan_windows`): spans whose count equals the store's are
+   requests and split (`planner.plan_windows`): spans whose count equals the store's are
    verified without fetching them (`overlap_check="fetch"` fetches them anyway, which also
    picks up logs updated in place); new ones are fetched in windows of at most `window_logs`
    logs; a span with a few late arrivals among stored logs is bisected around them. A next-day
    sync costs a few counts plus one page per 10 new logs.
 4. **Concurrent windows.** Up to `max_windows` (2) windows are pulled at once, each by
-   `load_logs` (its own page sequence, deduplicated, retried and repaired), each with an equal
-   share of the client's `max_workers` requests in flight. Planning runs ahead in its own
-   thread, so its count requests overlap with the pulls.
+   `client.pull` (the pull behind `load_logs`: its own page sequence, deduplicated, retried
+   and repaired; its typed report says whether the count matched), each with an equal share of
+   the client's `max_workers` requests in flight. Planning runs ahead in its own thread, so its
+   count requests overlap with the pulls.
 5. **Written when complete.** A window is merged into the store as soon as its pull completes
    (deduplicated by id; it replaces what the store had in its span) and then recorded in the
    manifest. A killed sync loses at most the windows in flight; the next sync examines what is
@@ -30,6 +31,7 @@ of windows in `timepay_notebook.windows`):
 6. **Failures.** A window whose pages still fail after every retry stops new windows from
    starting; the windows in flight finish and are stored; then `IncompleteSyncError` (an
    `IncompletePullError`) names the failed windows and carries the `SyncResult` so far.
+   Ctrl-C sets the windows' `cancel` event: their pulls stop at once, unwritten.
 
 Caching: sync needs answers as of now (a cached count or page could hide logs that arrived since
 it was stored), so it refuses a client with a response cache; with `client=None` it builds one
@@ -54,7 +56,14 @@ import pandas as pd
 import requests_cache
 
 from ..client import TimePayClient
-from ..errors import IncompleteSyncError, SyncCancelledError, TimePayError, redact_url
+from ..errors import (
+    IncompletePullError,
+    IncompleteSyncError,
+    PullCancelledError,
+    SyncCancelledError,
+    TimePayError,
+    redact_url,
+)
 from ..progress import Progress
 from .files import MANIFEST, Manifest, Store, WriteStats, identity
 from .planner import Window, plan_windows
@@ -103,9 +112,15 @@ def sync_logs(
     if client is None:
         with TimePayClient(cache=False) as own:
             return sync_logs(
-                path, client=own, overlap=overlap, overlap_check=overlap_check,
-                window_logs=window_logs, max_windows=max_windows, progress=progress, **filters,
-            )  # fmt: skip
+                path,
+                client=own,
+                overlap=overlap,
+                overlap_check=overlap_check,
+                window_logs=window_logs,
+                max_windows=max_windows,
+                progress=progress,
+                **filters,
+            )
     params = client.params(**filters)
     options = _Options.checked(client, overlap, overlap_check, window_logs, max_windows, progress)
     return _Sync(Path(path), client, params, options).run()
@@ -144,8 +159,10 @@ class _Options:
             or not 1 <= max_windows <= 64
         ):
             raise ValueError(f"max_windows must be an integer from 1 to 64, got {max_windows!r}")
-        return cls(_overlap_seconds(overlap), overlap_check == "count", window_logs, max_windows,
-                   client.progress if progress is None else progress)  # fmt: skip
+        shown = client.progress if progress is None else progress
+        return cls(
+            _overlap_seconds(overlap), overlap_check == "count", window_logs, max_windows, shown
+        )
 
 
 def _overlap_seconds(overlap: dt.timedelta | float | None) -> int | None:
@@ -262,10 +279,15 @@ class _Sync:
         if not spans:
             return iter(())
         stored = store.start_times(spans[0][0], spans[-1][1])
+        options = self.options
         return plan_windows(
-            spans, self._count, stored, window_logs=self.options.window_logs,
-            trust_counts=self.options.trust_counts, known=self.known,
-        )  # fmt: skip
+            spans,
+            self._count,
+            stored,
+            window_logs=options.window_logs,
+            trust_counts=options.trust_counts,
+            known=self.known,
+        )
 
     def _count(self, start: int | None, end: int) -> int:
         with self.lock:
@@ -299,12 +321,12 @@ class _Sync:
             while pending:
                 self._collect(pending)
         except BaseException:
-            self.stop.set()
+            self.stop.set()  # the windows in flight: their pulls' cancel event
             raise
         finally:
             planned.close(timeout=self.client.timeout)
-            # after a stop, windows in flight fail at their next page: wait for them, so that
-            # no window is written once the store's lock is released
+            # after a stop, the pulls of windows in flight are cancelled at once: wait for them,
+            # so that no window is written once the store's lock is released
             pool.shutdown(wait=True, cancel_futures=True)
 
     def _collect(self, pending: dict[Future[None], Window]) -> None:
@@ -316,8 +338,8 @@ class _Sync:
             except TimePayError as error:
                 self.failed[str(window)] = str(error)
                 if not self.first_pages:  # page 1 failing raises its own error
-                    pages = getattr(error, "failed_pages", None)
-                    self.first_pages = pages if isinstance(pages, dict) else {1: str(error)}
+                    pages = error.failed_pages if isinstance(error, IncompletePullError) else {}
+                    self.first_pages = pages or {1: str(error)}
 
     def _window(self, store: Store, window: Window) -> None:
         """Pull one window and merge it into the store (in a worker thread)."""
@@ -330,28 +352,25 @@ class _Sync:
             store.save()
 
     def _fetch(self, window: Window) -> tuple[pd.DataFrame, bool]:
-        """The window's logs (`load_logs`), and whether they match the server's count."""
-
-        def on_page(done: int, expected: int) -> None:
-            if self.stop.is_set():
-                raise SyncCancelledError("not sent: the sync stopped")
-            self._page_done()
-
-        filters: dict[str, Any] = {
-            **self.filters,
-            "start_time": window.start_time,
-            "end_time": window.end_time,
-        }
-        frame = self.client.load_logs(
-            on_page=on_page, max_workers=self.workers_per_window, **filters
-        )
-        return frame, frame.attrs["count_mismatch"] is None
+        """The window's logs (`client.pull`), and whether they match the server's count."""
+        filters = {**self.filters, "start_time": window.start_time, "end_time": window.end_time}
+        try:
+            pull = self.client.pull(
+                filters,
+                on_page=self._page_done,
+                max_workers=self.workers_per_window,
+                cancel=self.stop,
+            )
+        except PullCancelledError as error:
+            raise SyncCancelledError(f"the sync stopped: {error}") from None
+        return pull.frame, not pull.report.count_mismatch
 
     def _expect(self, pages: int) -> None:
         with self.lock:
             self.pages_expected += pages
 
-    def _page_done(self) -> None:
+    def _page_done(self, done: int, expected: int) -> None:
+        """Progress of a window's pull (its own numbers: the sync counts across windows)."""
         with self.lock:
             self.page_requests += 1
             self.pages_done += 1
