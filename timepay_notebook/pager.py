@@ -20,11 +20,13 @@ The strategy, independent of the order the server pages in:
 Failures after the transport's retries are recorded per page, never dropped: the caller decides
 to raise or warn.
 
-Stopping: every request runs on the puller's own threads while the caller waits on them, so a
-`cancel` event (checked before each request is started and at least every `POLL` seconds while
-waiting) or Ctrl-C ends the pull at once with `PullCancelledError` or `KeyboardInterrupt`: no
-request is started after that, and answers still in flight are dropped (the pool is shut down
-without waiting for them). `on_page` is a progress callback only.
+Stopping: every request runs on the puller's own threads while the caller's thread waits for
+them, waking every `POLL` seconds. A `cancel` event (looked at before each request is started,
+while waiting, and before each page is taken in) or Ctrl-C ends the pull at once, with
+`PullCancelledError` or `KeyboardInterrupt`: no request is started after that, and answers still
+in flight are dropped (the pool is shut down without waiting for them; a page fetch already
+under way ends in the background, with the transport's retries). `on_page` only reports
+progress.
 """
 
 from __future__ import annotations
@@ -189,10 +191,10 @@ class Puller:
         return self._pool.submit(self._fetch, number, fresh)
 
     def _wait(self, futures: Collection[Future[Page]]) -> set[Future[Page]]:
-        """The futures done once at least one is (checking the cancel event while waiting)."""
-        timeout = POLL if self.cancel is not None else None
+        """The futures done once at least one is, looking at the cancel event every `POLL` s
+        (waking also lets a Ctrl-C that another thread received end the wait)."""
         while True:
-            done, _ = wait(futures, timeout=timeout, return_when=FIRST_COMPLETED)
+            done, _ = wait(futures, timeout=POLL, return_when=FIRST_COMPLETED)
             self._check_cancel()  # an answer that came after the cancel is dropped
             if done:
                 return done
