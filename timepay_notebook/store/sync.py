@@ -361,8 +361,8 @@ class _Sync:
                 max_workers=self.workers_per_window,
                 cancel=self.stop,
             )
-        except PullCancelledError as error:
-            raise SyncCancelledError(f"the sync stopped: {error}") from None
+        except PullCancelledError:
+            raise SyncCancelledError(f"the sync stopped: window {window} cancelled") from None
         return pull.frame, not pull.report.count_mismatch
 
     def _expect(self, pages: int) -> None:
