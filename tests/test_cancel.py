@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -235,6 +236,51 @@ def test_ctrl_c_ends_a_pull_at_once_and_sends_nothing_more(slow: SandboxServer) 
     log = settled(slow)
     assert len([r for r in log if r.at > sent_at]) <= WORKERS
     assert len(log) < 40
+
+
+INTERRUPTED_SYNC = """
+import os, sys
+import timepay_notebook as tp
+with tp.TimePayClient(os.environ["T_TOKEN"], os.environ["T_URL"], max_workers=4,
+                      cache=False, progress=False) as client:
+    try:
+        tp.sync_logs(sys.argv[1], client=client, window_logs=100)
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+"""
+
+
+def test_ctrl_c_cancels_a_syncs_windows_and_the_next_sync_finishes(
+    slow: SandboxServer, tmp_path: Path
+) -> None:
+    slow.reset_stats()
+    env = {**os.environ, "T_TOKEN": slow.token, "T_URL": slow.url}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", INTERRUPTED_SYNC, str(tmp_path)],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        until(lambda: len(page_requests(slow.request_log)) >= 30, timeout=30)
+        sent_at = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=BOUND)
+    finally:
+        proc.kill()
+    assert time.monotonic() - sent_at < BOUND
+    assert out.strip() == "interrupted" and proc.returncode == 0
+    pages = page_requests(settled(slow))
+    assert len([r for r in pages if r.at > sent_at]) <= WORKERS and len(pages) < 100
+    slow.latency = 0.0  # the rest, fast
+    try:
+        with tp.TimePayClient(slow.token, slow.url, cache=False, progress=False) as client:
+            result = tp.sync_logs(tmp_path, client=client, window_logs=1000)
+    finally:
+        slow.latency = 0.1
+    assert result.complete and result.logs == 4000
+    stored = tp.read_store(tmp_path)
+    pd.testing.assert_frame_equal(stored, to_frame(slow.truth()))
 
 
 # -- the explorer: a newer query cancels the older pull ---------------------------------------
