@@ -225,11 +225,13 @@ class TimePayClient(Closing):
         max_workers: int | None = None,
         cancel: threading.Event | None = None,
     ) -> Pull:
-        """`load_logs` for code: the frame and the typed `PullReport` of how it was fetched.
+        """`load_logs` for code that needs to know how the pull went: a `Pull` of the frame
+        and the typed `PullReport` (pages, totals, failures, repair, cancel).
 
-        `params` are filters as `load_logs` takes them (checked again here; wire values from
-        `params()` pass unchanged); the options are `load_logs`'. Sync and the explorer pull
-        through here, reading the report rather than `df.attrs`.
+        `params` are filters as `load_logs` takes them (checked here again, so the wire values
+        `params()` returns pass unchanged); the options, errors and warnings are `load_logs`'.
+        `sync_logs`, the explorer and the CLI pull through here and read the report, never
+        `df.attrs` (which stay for users).
         """
         _check_on_error(on_error)
         if tz is not None:

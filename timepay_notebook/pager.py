@@ -48,7 +48,8 @@ POLL = 0.05  # seconds between looks at the cancel event while waiting for pages
 
 @dataclass
 class PullReport:
-    """What happened during a pull; the basis of `df.attrs` and of warnings."""
+    """What happened during a pull (`TimePayClient.pull` returns it); the basis of `df.attrs`
+    and of warnings."""
 
     total: int = 0  # the server's total on page 1
     final_total: int = 0  # the last total the server reported
