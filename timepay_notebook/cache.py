@@ -228,11 +228,11 @@ class ResponseCache:
 
 
 def passthrough_options(session: requests.Session) -> dict[str, Any]:
-    """Per-request options that make `session` send every request (for a `CachedSession`:
-    requests-cache's `expire_after=DO_NOT_CACHE`, so its own cache neither answers nor stores;
-    caching is `ResponseCache`'s alone)."""
+    """Per-request options that make `session` send every request: for a `CachedSession`, the
+    standard request header `Cache-Control: no-store`, which requests-cache honours by neither
+    answering from nor writing to its own cache (caching is `ResponseCache`'s alone)."""
     if isinstance(session, requests_cache.CachedSession):
-        return {"expire_after": requests_cache.DO_NOT_CACHE}
+        return {"headers": {"Cache-Control": "no-store"}}
     return {}
 
 
