@@ -146,6 +146,12 @@ def test_the_cache_works_over_any_session(tmp_path: Path) -> None:
     assert len(api.sent) == sent  # every page came from the cache
     assert second.attrs["pages_from_cache"] == 3
     pd.testing.assert_frame_equal(first, second)
+    with tp.TimePayClient("revoked", BASE, cache=tmp_path / "c.sqlite", **options) as client:
+        with pytest.raises(tp.AuthenticationError):
+            client.load_logs()
+        assert client.cache_info()["entries"] == 3  # the 401 was not stored
+        assert client.clear_cache() == 3
+        assert client.cache_info()["entries"] == 0
 
 
 def test_a_session_with_headers_and_proxies_is_used_as_given(sandbox: SandboxServer) -> None:
