@@ -1,27 +1,29 @@
-"""The response cache: requests-cache's SQLite backend, scoped by token, private, and expiring
-by how settled the data is.
+"""The response cache: `ResponseCache`, the one object that owns keys, expiry, lookup and storage
+of the logs API's answers, over requests-cache's SQLite backend (public API only).
 
 - **Where.** `$TIMEPAY_CACHE_DIR/http_cache.sqlite`, else the user's cache directory
   (`platformdirs`, e.g. `~/.cache/timepay-notebook/`). The directory is created 0700 and the
   database file 0600 before SQLite opens it (SQLite gives its `-wal` and `-shm` files the
   database's mode), whatever the umask. WAL mode and a 30 s busy timeout let threads and several
   kernels share one file.
-- **Isolation.** requests-cache leaves `Authorization` out of its keys by default, so on its own a
-  second token would be served the first token's pages. Keys here hash the token too (a
-  SHA-256 fingerprint; the token itself is never stored, and stored requests have the header
-  redacted). Only 200 answers whose body is `{"success": true, ...}` JSON are stored: never a
-  401/403, an error page or a truncated body.
+- **Isolation.** Keys hash the method, the URL and a SHA-256 fingerprint of the `Authorization`
+  header, so a second token is never served the first token's pages; the token itself is never
+  stored (stored requests have the header removed). Only 200 answers whose body is
+  `{"success": true, ...}` JSON are stored: never a 401/403, an error page or a truncated body.
 - **Expiry.** A page or count of a closed window (its `end_time` more than `closed_lag`, one day by
   default, before now in the API's time zone) is kept for `closed_expire_after` (7 days); any
   other answer (no `end_time`, or a window reaching now) for `expire_after` (5 minutes).
-- **Threads.** requests-cache shares one SQLite connection between a session's threads and
-  lets reads run on it while another thread writes; with several sessions on one file that can
-  stall for the whole busy timeout, and concurrent use of one connection can fail outright
-  ("bad parameter or other API misuse"). `LockedSQLiteCache` takes the connection's lock for
-  reads too: each connection is used by one thread at a time (HTTP requests stay concurrent).
-- **Offline.** When the API cannot be reached, the transport serves the stale stored answer
-  instead, with a `StaleCacheWarning`. (requests-cache's own `stale_if_error` is not used: it also
-  answers a 401 with stale data, so a revoked token would keep reading.)
+- **Threads.** requests-cache's SQLite backend shares one connection between threads and lets
+  reads run on it while another thread writes; with several sessions on one file that can stall
+  for the whole busy timeout, and concurrent use of one connection can fail outright ("bad
+  parameter or other API misuse"). `ResponseCache` calls its backend under its own lock: each
+  connection is used by one thread at a time (HTTP requests stay concurrent). `clear()` deletes
+  rows by key (requests-cache's `clear()` drops and re-creates the table, which another process
+  using the file at that moment sees as "no such table").
+- **Offline.** `lookup` returns a stored answer however old, marked `expired`; when the API cannot
+  be reached, the transport serves it (the client warns with `StaleCacheWarning`). requests-cache's
+  own `stale_if_error` is not used: it also answers a 401 with stale data, so a revoked token would
+  keep reading. The HTTP session is any `requests.Session`; the cache is not part of it.
 """
 
 from __future__ import annotations
@@ -30,17 +32,21 @@ import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, TypeAlias
 from zoneinfo import ZoneInfo
 
 import platformdirs
 import requests
 import requests_cache
 from requests_cache.backends.base import BaseCache
-from requests_cache.backends.sqlite import SQLiteCache, SQLiteDict
+from requests_cache.backends.sqlite import SQLiteCache
+
+from .protocol import API_TIMEZONE
 
 CACHE_DIR_ENV = "TIMEPAY_CACHE_DIR"
 CACHE_FILE = "http_cache.sqlite"
@@ -48,8 +54,11 @@ EXPIRE_AFTER = dt.timedelta(minutes=5)
 CLOSED_EXPIRE_AFTER = dt.timedelta(days=7)
 CLOSED_LAG = dt.timedelta(days=1)
 BUSY_TIMEOUT_MS = 30_000
+DISABLED_INFO: dict[str, Any] = {"enabled": False, "file": None, "size_bytes": 0, "entries": 0}
 
-CacheOption = bool | str | os.PathLike[str] | requests_cache.CachedSession | None
+CacheOption: TypeAlias = (
+    bool | str | os.PathLike[str] | requests_cache.CachedSession | BaseCache | None
+)
 
 
 def default_cache_path() -> Path:
@@ -58,57 +67,183 @@ def default_cache_path() -> Path:
     return Path(root) / CACHE_FILE
 
 
-def open_session(cache: CacheOption) -> requests.Session:
-    """A session for `cache`: False/None -> no cache, True -> the default file, a path -> that
-    file, a `CachedSession` -> itself, made token-safe if it has no key function of its own."""
-    if cache is None or cache is False:
-        return requests.Session()
-    if isinstance(cache, requests_cache.CachedSession):
-        settings = cache.settings
-        if getattr(settings, "key_fn", None) is None:
-            settings.key_fn = token_scoped_key
-        if getattr(settings, "filter_fn", None) is None:
-            settings.filter_fn = is_cacheable
-        settings.stale_if_error = False
-        return cache
-    path = default_cache_path() if cache is True else Path(os.fspath(cache)).expanduser()
-    private_file(path, own_directory=cache is True)
-    return requests_cache.CachedSession(
-        backend=LockedSQLiteCache(path, wal=True, busy_timeout=BUSY_TIMEOUT_MS),
-        expire_after=EXPIRE_AFTER,
-        allowable_codes=(200,),
-        allowable_methods=("GET",),
-        key_fn=token_scoped_key,
-        filter_fn=is_cacheable,
-        stale_if_error=False,
-        cache_control=False,
-    )
+@dataclass(frozen=True)
+class Stored:
+    """A stored JSON answer: its body, its URL, and whether it is past its expiry."""
+
+    body: dict[str, Any]
+    url: str
+    expired: bool
 
 
-class LockedSQLiteDict(SQLiteDict):
-    """An `SQLiteDict` whose connection is used by one thread at a time, reads included."""
+class ResponseCache:
+    """The logs API's answers, stored by token-scoped key, each kept as long as its window allows.
 
-    @contextmanager
-    def connection(self, commit: bool = False) -> Iterator[Any]:
-        with self._lock, super().connection(commit) as con:
-            yield con
+    Args:
+        backend: a requests-cache backend (normally `SQLiteCache`; see `open`).
+        api_timezone: the zone the API's naive `end_time`s are in.
+        expire_after: how long answers of windows reaching now are kept.
+        closed_expire_after: how long answers of closed windows are kept.
+        closed_lag: how long before now a window's `end_time` must be for it to be closed.
+        owned: close the backend on `close()` (False for a backend the caller brought).
+    """
 
-    def clear(self) -> None:
-        """Delete every row in one transaction (requests-cache drops and re-creates the table,
-        which another process using the file at that moment sees as "no such table")."""
-        with self.connection(commit=True) as con:
-            con.execute(f"DELETE FROM {self.table_name}")  # noqa: S608 - our own table name
+    def __init__(
+        self,
+        backend: BaseCache,
+        *,
+        api_timezone: str = API_TIMEZONE,
+        expire_after: dt.timedelta = EXPIRE_AFTER,
+        closed_expire_after: dt.timedelta = CLOSED_EXPIRE_AFTER,
+        closed_lag: dt.timedelta = CLOSED_LAG,
+        owned: bool = True,
+    ) -> None:
+        self.backend = backend
+        self.api_timezone = api_timezone
+        self.expire_after = expire_after
+        self.closed_expire_after = closed_expire_after
+        self.closed_lag = closed_lag
+        self.owned = owned
+        self._lock = threading.Lock()  # one thread at a time on the backend's connection
 
+    @classmethod
+    def open(cls, where: CacheOption, **policy: Any) -> ResponseCache | None:
+        """The cache `where` names: False/None -> None (no cache), True -> the default file, a
+        path -> that SQLite file, a `CachedSession` or a requests-cache backend -> its backend
+        (left open on `close()`). `policy`: the expiry arguments of `ResponseCache`."""
+        if where is None or where is False:
+            return None
+        if isinstance(where, requests_cache.CachedSession):
+            return cls(where.cache, owned=False, **policy)
+        if isinstance(where, BaseCache):
+            return cls(where, owned=False, **policy)
+        if where is True:
+            return cls.sqlite(default_cache_path(), own_directory=True, **policy)
+        return cls.sqlite(Path(os.fspath(where)), **policy)
 
-class LockedSQLiteCache(SQLiteCache):
-    """requests-cache's SQLite backend on `LockedSQLiteDict`s."""
+    @classmethod
+    def sqlite(cls, path: Path, *, own_directory: bool = False, **policy: Any) -> ResponseCache:
+        """A cache in the SQLite file `path` (".sqlite" added if it has no suffix, as
+        requests-cache does), made private before SQLite opens it."""
+        path = path.expanduser()
+        if not path.suffix:
+            path = path.with_name(path.name + ".sqlite")
+        private_file(path, own_directory=own_directory)
+        backend = SQLiteCache(path, wal=True, busy_timeout=BUSY_TIMEOUT_MS)
+        return cls(backend, **policy)
 
-    def __init__(self, db_path: Path, **kwargs: Any) -> None:
-        BaseCache.__init__(self, cache_name=str(db_path))  # not SQLiteCache's: no second connection
-        self.responses = LockedSQLiteDict(db_path, table_name="responses", **kwargs)
-        self.redirects = LockedSQLiteDict(
-            db_path, table_name="redirects", lock=self.responses._lock, serializer=None, **kwargs
+    @property
+    def path(self) -> Path | None:
+        """The database file, or None for a backend without one."""
+        try:
+            return Path(self.backend.db_path)
+        except NotImplementedError:
+            return None
+
+    def key(self, url: str, authorization: str) -> str:
+        """The key of a GET of `url` sent with `authorization` (see `cache_key`)."""
+        return cache_key("GET", url, authorization)
+
+    def expiry(self, params: Mapping[str, str]) -> dt.timedelta:
+        """How long the answer for `params` is kept (see `expire_after`)."""
+        return expire_after(
+            params,
+            api_timezone=self.api_timezone,
+            live=self.expire_after,
+            closed=self.closed_expire_after,
+            lag=self.closed_lag,
         )
+
+    def lookup(self, key: str) -> Stored | None:
+        """The answer stored under `key`, however old (see `Stored.expired`), or None."""
+        with self._lock:
+            response = self.backend.get_response(key)
+        if response is None:
+            return None
+        try:
+            body = response.json()
+        except ValueError:
+            return None
+        if not isinstance(body, dict):
+            return None
+        return Stored(body, str(response.url), bool(response.is_expired))
+
+    def store(self, key: str, response: requests.Response, params: Mapping[str, str]) -> bool:
+        """Store `response` under `key` for `expiry(params)` if it is cacheable (a 200 saying
+        `success: true`); its request is stored without the `Authorization` header."""
+        if not is_cacheable(response):
+            return False
+        if response.request is not None:
+            response = _without_authorization(response)
+        expires = requests_cache.get_expiration_datetime(self.expiry(params))
+        with self._lock:
+            self.backend.save_response(response, cache_key=key, expires=expires)
+        return True
+
+    def info(self) -> dict[str, Any]:
+        """The cache file, its size in bytes (with its WAL file) and its number of answers."""
+        path = self.path
+        size = 0
+        if path is not None:
+            for candidate in (path, path.with_name(path.name + "-wal")):
+                size += candidate.stat().st_size if candidate.exists() else 0
+        with self._lock:
+            entries = len(self.backend.responses)
+        return {
+            "enabled": True,
+            "file": str(path) if path else None,
+            "size_bytes": size,
+            "entries": entries,
+        }
+
+    def clear(self) -> int:
+        """Delete every stored answer, row by row in one statement; returns how many there were."""
+        with self._lock:
+            keys = list(self.backend.responses.keys())
+            if keys and isinstance(self.backend, SQLiteCache):
+                self.backend.delete(*keys, vacuum=False)  # VACUUM would wait on other readers
+            elif keys:
+                self.backend.delete(*keys)
+        return len(keys)
+
+    def close(self) -> None:
+        """Close the backend's connections, if this cache opened it."""
+        if self.owned:
+            with self._lock:
+                self.backend.close()  # type: ignore[no-untyped-call]
+
+    def __enter__(self) -> ResponseCache:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"ResponseCache(file={str(self.path)!r})"
+
+
+def passthrough_options(session: requests.Session) -> dict[str, Any]:
+    """Per-request options that make `session` send every request: for a `CachedSession`, the
+    standard request header `Cache-Control: no-store`, which requests-cache honours by neither
+    answering from nor writing to its own cache (caching is `ResponseCache`'s alone)."""
+    if isinstance(session, requests_cache.CachedSession):
+        return {"headers": {"Cache-Control": "no-store"}}
+    return {}
+
+
+def _without_authorization(response: requests.Response) -> requests.Response:
+    """A shallow copy of `response` whose request has no `Authorization` header."""
+    copy = requests.Response()
+    copy.__dict__.update(response.__dict__)
+    request = response.request.copy()
+    request.headers.pop("Authorization", None)
+    copy.request = request
+    return copy
 
 
 def private_file(path: Path, *, own_directory: bool = False) -> None:
@@ -134,12 +269,6 @@ def cache_key(method: str, url: str, authorization: str) -> str:
     in one order) and a SHA-256 fingerprint of its `Authorization` header, never the header."""
     fingerprint = hashlib.sha256(b"timepay-cache\x00" + authorization.encode()).hexdigest()
     return hashlib.blake2b(f"{method} {url} {fingerprint}".encode(), digest_size=16).hexdigest()
-
-
-def token_scoped_key(request: Any, **kwargs: Any) -> str:
-    """requests-cache `key_fn`: `cache_key` of a prepared request."""
-    headers = request.headers or {}
-    return cache_key(request.method or "GET", request.url, headers.get("Authorization", ""))
 
 
 def is_cacheable(response: requests.Response) -> bool:
@@ -169,30 +298,3 @@ def expire_after(
     local_now = (now or dt.datetime.now(ZoneInfo(api_timezone))).replace(tzinfo=None)
     closed_window = dt.datetime.fromisoformat(end) < local_now - lag
     return closed if closed_window else live
-
-
-def cache_info(session: requests.Session) -> dict[str, Any]:
-    """The cache file, its size in bytes (with WAL files) and its number of stored answers."""
-    if not isinstance(session, requests_cache.CachedSession):
-        return {"enabled": False, "file": None, "size_bytes": 0, "entries": 0}
-    backend = session.cache
-    path = Path(str(getattr(backend, "db_path", ""))) if hasattr(backend, "db_path") else None
-    size = 0
-    if path is not None:
-        for candidate in (path, path.with_name(path.name + "-wal")):
-            size += candidate.stat().st_size if candidate.exists() else 0
-    return {
-        "enabled": True,
-        "file": str(path) if path else None,
-        "size_bytes": size,
-        "entries": len(backend.responses),
-    }
-
-
-def clear_cache(session: requests.Session) -> int:
-    """Delete every stored answer; returns how many there were."""
-    if not isinstance(session, requests_cache.CachedSession):
-        return 0
-    entries = len(session.cache.responses)
-    session.cache.clear()  # type: ignore[no-untyped-call]
-    return entries

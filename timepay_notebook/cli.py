@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from .cache import cache_info, clear_cache, default_cache_path, open_session
+from .cache import ResponseCache, default_cache_path
 from .client import BASE_URL_ENV, TOKEN_ENV, TimePayClient
 from .errors import IncompleteSyncError, TimePayError
 from .export import write_frame
@@ -132,12 +132,12 @@ def _filters(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _cache(args: argparse.Namespace) -> int:
-    path = args.cache or default_cache_path()
-    with open_session(path) as session:
+    path = Path(args.cache) if args.cache else default_cache_path()
+    with ResponseCache.sqlite(path) as cache:
         if args.action == "clear":
-            print(f"cleared {clear_cache(session):,} cached answers from {path}")
+            print(f"cleared {cache.clear():,} cached answers from {path}")
         else:
-            info = cache_info(session)
+            info = cache.info()
             print(f"file: {info['file']}")
             print(f"size: {info['size_bytes']:,} bytes")
             print(f"entries: {info['entries']:,}")

@@ -11,6 +11,8 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import pandas as pd
+import requests
+import requests_cache
 
 from . import cache as caching
 from ._support import Closing
@@ -31,7 +33,7 @@ from .frames import FrameBuilder
 from .pager import OnPage, Puller, PullReport
 from .progress import Progress
 from .protocol import API_TIMEZONE, DEFAULT_BASE_URL
-from .transport import Page, Transport, mount_retrying_adapter
+from .transport import Page, Transport, has_default_adapters, mount_retrying_adapter
 
 OnError = Literal["raise", "warn"]
 TOKEN_ENV, BASE_URL_ENV = "TIMEPAY_API_TOKEN", "TIMEPAY_BASE_URL"
@@ -58,8 +60,10 @@ class TimePayClient(Closing):
         retries: retries of a failed request (429, 5xx, dropped connections, timeouts,
             unreadable bodies), with exponential backoff and jitter.
         cache: True (default) caches answers in `timepay_notebook.cache.default_cache_path()`;
-            a path chooses the SQLite file; a `requests_cache.CachedSession` is used as given
-            (made token-safe); False sends every request. See `timepay_notebook.cache`.
+            a path chooses the SQLite file; a `requests_cache.CachedSession` (or a requests-cache
+            backend) lends its backend, keyed and expired as here (the session is then also the
+            HTTP session, unless `session` is given); False sends every request. See
+            `timepay_notebook.cache`.
         progress: show a progress bar; None shows one in Jupyter and terminals.
         backoff: backoff factor in seconds (waits are about backoff * 2**attempt).
         api_timezone: the zone the API's naive times are in (timezone-aware filter values are
@@ -67,6 +71,11 @@ class TimePayClient(Closing):
         expire_after: how long cached answers of windows reaching now are kept.
         closed_expire_after: how long cached answers of closed windows are kept (a window is
             closed when its `end_time` is more than `closed_lag` before now).
+        session: your own `requests.Session` (proxies, CA bundle, headers, mounted adapters),
+            used as given: if it has only requests' default adapters the client mounts its
+            retrying, pooled adapter on it; if you mounted any adapter of your own, yours are
+            kept (and retries of 429/5xx/dropped connections are up to them). The client never
+            closes a session you bring. Default: a session of its own, closed by `close()`.
     """
 
     def __init__(
@@ -84,6 +93,7 @@ class TimePayClient(Closing):
         expire_after: dt.timedelta | float = caching.EXPIRE_AFTER,
         closed_expire_after: dt.timedelta | float = caching.CLOSED_EXPIRE_AFTER,
         closed_lag: dt.timedelta | float = caching.CLOSED_LAG,
+        session: requests.Session | None = None,
     ) -> None:
         self.base_url = _base_url(base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL)
         token = token if token is not None else os.environ.get(TOKEN_ENV)
@@ -104,28 +114,42 @@ class TimePayClient(Closing):
         self.expire_after = _seconds("expire_after", expire_after)
         self.closed_expire_after = _seconds("closed_expire_after", closed_expire_after)
         self.closed_lag = _seconds("closed_lag", closed_lag)
-        self.session = mount_retrying_adapter(
-            caching.open_session(cache), pool_size=max_workers + 2, retries=retries, backoff=backoff
+        if session is not None and not isinstance(session, requests.Session):
+            raise TypeError(f"session must be a requests.Session, got {type(session).__name__}")
+        if session is None and isinstance(cache, requests_cache.CachedSession):
+            session = cache  # as before: a CachedSession given as the cache is also the session
+        self._owns_session = session is None
+        self.session = session if session is not None else requests.Session()
+        if has_default_adapters(self.session):
+            mount_retrying_adapter(
+                self.session, pool_size=max_workers + 2, retries=retries, backoff=backoff
+            )
+        if self._owns_session:
+            self.session.headers["User-Agent"] = "timepay-notebook"
+        self.cache = caching.ResponseCache.open(
+            cache,
+            api_timezone=api_timezone,
+            expire_after=self.expire_after,
+            closed_expire_after=self.closed_expire_after,
+            closed_lag=self.closed_lag,
         )
-        self.session.headers["User-Agent"] = "timepay-notebook"
         self._transport = Transport(
-            self.session, self.base_url, token, timeout=self.timeout, retries=retries,
-            backoff=backoff, expiry=self._expiry,
-        )  # fmt: skip
-
-    def _expiry(self, params: Mapping[str, str]) -> dt.timedelta:
-        return caching.expire_after(
-            params, api_timezone=self.api_timezone, live=self.expire_after,
-            closed=self.closed_expire_after, lag=self.closed_lag,
-        )  # fmt: skip
+            self.session,
+            self.base_url,
+            token,
+            timeout=self.timeout,
+            retries=retries,
+            backoff=backoff,
+            cache=self.cache,
+        )
 
     def cache_info(self) -> dict[str, Any]:
         """The cache file, its size in bytes and how many answers it holds."""
-        return caching.cache_info(self.session)
+        return self.cache.info() if self.cache else dict(caching.DISABLED_INFO)
 
     def clear_cache(self) -> int:
         """Delete every cached answer; returns how many there were."""
-        return caching.clear_cache(self.session)
+        return self.cache.clear() if self.cache else 0
 
     def __repr__(self) -> str:
         return (
@@ -134,8 +158,11 @@ class TimePayClient(Closing):
         )
 
     def close(self) -> None:
-        """Close the HTTP session."""
-        self.session.close()
+        """Close the cache and the HTTP session, unless the session is the caller's."""
+        if self.cache is not None:
+            self.cache.close()
+        if self._owns_session:
+            self.session.close()
 
     def params(self, **filters: Any) -> dict[str, str]:
         """The query parameters `filters` become; raises `FilterError` for bad filters."""

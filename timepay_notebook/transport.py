@@ -8,26 +8,22 @@ the same backoff. No DataFrame is built here.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import random
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import requests
-import requests_cache
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from .cache import cache_key, token_scoped_key
+from .cache import ResponseCache, passthrough_options
 from .errors import APIError, AuthenticationError, NetworkError, RateLimitError, redact_url
 from .protocol import LOGS_PATH, pages_for
-
-Expiry = Callable[[Mapping[str, str]], dt.timedelta]
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 BACKOFF_MAX = 30.0
@@ -92,6 +88,14 @@ def make_retry(retries: int, backoff: float) -> Retry:
     )
 
 
+def has_default_adapters(session: requests.Session) -> bool:
+    """Whether `session` has only the adapters `requests.Session()` mounts (none of the caller's)."""
+    adapters = session.adapters
+    return set(adapters) == {"https://", "http://"} and all(
+        type(a) is HTTPAdapter and a.max_retries.total == 0 for a in adapters.values()
+    )
+
+
 def mount_retrying_adapter(
     session: requests.Session, *, pool_size: int, retries: int, backoff: float
 ) -> requests.Session:
@@ -107,9 +111,10 @@ def mount_retrying_adapter(
 class Transport:
     """Requests to `GET /api/v1/logs`, each with a timeout, answered as pages or errors.
 
-    With a `CachedSession`, each request carries the expiry `expiry(params)` chooses; when the API
-    cannot be reached, a stored answer is served even if stale (and the transport stays offline,
-    answering from the cache only, until `reset` so one load doesn't wait out retries per page).
+    With a `cache`, a stored answer still within its expiry is served without a request, and
+    every cacheable answer is stored; when the API cannot be reached, a stored answer is served even
+    if stale (and the transport stays offline, answering from the cache only, until `reset` so one
+    load doesn't wait out retries per page). `session` is any `requests.Session`, used as given.
     """
 
     def __init__(
@@ -121,21 +126,18 @@ class Transport:
         timeout: float,
         retries: int,
         backoff: float,
-        expiry: Expiry | None = None,
+        cache: ResponseCache | None = None,
     ) -> None:
         self.session = session
         self.url = base_url.rstrip("/") + LOGS_PATH
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
-        self.expiry = expiry
+        self.cache = cache
+        self._send_options = passthrough_options(session)
         self._auth = BearerAuth(token)
         self._offline: str | None = None  # why the API is taken to be unreachable
         self._lock = threading.Lock()
-
-    @property
-    def cached(self) -> bool:
-        return isinstance(self.session, requests_cache.CachedSession)
 
     def reset(self) -> None:
         """Try the network again (call at the start of each load)."""
@@ -182,59 +184,44 @@ class Transport:
     def _answer(self, params: Mapping[str, str], fresh: bool) -> Answer:
         """The answer from the cache if it is still fresh, else from the API; a stored answer
         however old if the API is unreachable."""
-        looked = self.cached and not fresh
-        stored = self._stored(params) if looked else None  # direct: requests' send path costs more
-        if stored is not None and not stored.stale:
-            return stored
+        key = self._key(params)
+        stored = self.cache.lookup(key) if self.cache and key and not fresh else None
+        if stored is not None and not stored.expired:
+            return Answer(stored.body, stored.url, 0, True, False)
         if self._offline is None:
             try:
-                return self._get(params)
+                return self._get(params, key)
             except NetworkError as error:
                 with self._lock:
                     self._offline = self._offline or str(error)
-        if not looked:
-            stored = self._stored(params)
+        if fresh and self.cache and key:
+            stored = self.cache.lookup(key)
         if stored is None:
             raise NetworkError(f"{self._offline}; and no stored answer in the cache for it")
-        return stored
+        return Answer(stored.body, stored.url, 0, True, stored.expired)
 
-    def _stored(self, params: Mapping[str, str]) -> Answer | None:
-        """The stored answer for `params`, however old, or None."""
-        session = self.session
-        if not isinstance(session, requests_cache.CachedSession):
+    def _key(self, params: Mapping[str, str]) -> str | None:
+        """The cache key of a GET with `params` (None without a cache), without preparing a
+        whole request: the URL requests would send, and the `Authorization` header."""
+        if self.cache is None:
             return None
-        if session.settings.key_fn is token_scoped_key:  # the key without preparing a request
-            url = requests.PreparedRequest()
-            url.prepare_url(self.url, params)
-            key = cache_key("GET", str(url.url), self._auth.header)
-        else:
-            request = session.prepare_request(
-                requests.Request("GET", self.url, params=params, auth=self._auth)
-            )
-            key = session.cache.create_key(request)
-        response = session.cache.get_response(key)
-        if response is None:
-            return None
-        try:
-            body = response.json()
-        except ValueError:
-            return None
-        return Answer(body, response.url, 0, True, bool(response.is_expired))
+        request = requests.PreparedRequest()
+        request.prepare_url(self.url, params)
+        return self.cache.key(str(request.url), self._auth.header)
 
-    def _get(self, params: Mapping[str, str]) -> Answer:
-        """The JSON answer from the API (stored in the cache, if any), the 429s retried on the
-        way; retries unreadable bodies. The cache was already consulted by `_answer`."""
+    def _get(self, params: Mapping[str, str], key: str | None) -> Answer:
+        """The JSON answer from the API (stored in the cache under `key`, if any), the 429s
+        retried on the way; retries unreadable bodies. The cache was already consulted."""
         throttled = 0
-        options: dict[str, Any] = {}
-        if self.cached:
-            options["force_refresh"] = True
-            if self.expiry is not None:
-                options["expire_after"] = self.expiry(params)
         for attempt in range(self.retries + 1):
             started = time.monotonic()
             try:
                 response = self.session.get(
-                    self.url, params=params, auth=self._auth, timeout=self.timeout, **options
+                    self.url,
+                    params=params,
+                    auth=self._auth,
+                    timeout=self.timeout,
+                    **self._send_options,
                 )
             except requests.exceptions.ChunkedEncodingError as exc:
                 error: Exception = exc
@@ -244,10 +231,10 @@ class Transport:
             else:
                 url = response.url
                 throttled += _throttled(response)
+                elapsed = time.monotonic() - started
                 logger.debug(
-                    "GET %s -> %s in %.3f s", redact_url(url), response.status_code,
-                    time.monotonic() - started,
-                )  # fmt: skip
+                    "GET %s -> %s in %.3f s", redact_url(url), response.status_code, elapsed
+                )
                 if response.status_code >= 400:
                     raise _status_error(response)
                 try:
@@ -261,6 +248,8 @@ class Transport:
                         )
                     if body.get("success") is False:
                         raise APIError(response.status_code, _server_message(response), url)
+                    if self.cache is not None and key is not None:
+                        self.cache.store(key, response, params)
                     return Answer(body, url, throttled)
             if attempt < self.retries:
                 time.sleep(

@@ -53,7 +53,6 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-import requests_cache
 
 from ..client import TimePayClient
 from ..errors import (
@@ -144,7 +143,7 @@ class _Options:
         max_windows: int,
         progress: bool | None,
     ) -> _Options:
-        if isinstance(client.session, requests_cache.CachedSession):
+        if client.cache is not None:
             raise ValueError(
                 "sync_logs needs a client without a response cache (TimePayClient(cache=False)): "
                 "a cached count or page could hide logs that arrived since it was stored"
