@@ -20,7 +20,7 @@ from timepay_notebook.report.render import (
 )
 from timepay_notebook.sandbox import SandboxServer
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 

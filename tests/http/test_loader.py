@@ -10,15 +10,10 @@ import pandas as pd
 import pytest
 
 import timepay_notebook as tp
+from tests.helpers import fast_client, ids
 from timepay_notebook.frames import to_frame
 from timepay_notebook.sandbox import Drift, Faults, SandboxServer
 from timepay_notebook.schema import SCHEMA
-
-
-def ids(records: Any) -> list[str]:
-    if isinstance(records, pd.DataFrame):
-        return records["call_id"].fillna(records["message_id"]).tolist()
-    return [r.get("call_id") or r["message_id"] for r in records]
 
 
 @pytest.fixture(scope="module")
@@ -27,12 +22,6 @@ def client(sandbox: SandboxServer) -> Iterator[tp.TimePayClient]:
         sandbox.token, sandbox.url, max_workers=4, progress=False, cache=False
     ) as c:
         yield c
-
-
-def fast_client(srv: SandboxServer, **kwargs: Any) -> tp.TimePayClient:
-    options: dict[str, Any] = {"max_workers": 4, "progress": False, "backoff": 0.01, "cache": False}
-    options |= kwargs
-    return tp.TimePayClient(srv.token, srv.url, **options)
 
 
 FILTER_CASES: list[tuple[dict[str, Any], dict[str, str]]] = [

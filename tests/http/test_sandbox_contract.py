@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 import requests
 
+from tests.helpers import LOGS, all_pages, get
 from timepay_notebook.sandbox import SandboxServer
-
-from .helpers import LOGS, all_pages, get
 
 CALL_FIELDS = [
     "call_id", "date", "start_time", "end_time", "campaign_name", "campaign_id", "name", "loan_id",

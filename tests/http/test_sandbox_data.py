@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import get
 from timepay_notebook.sandbox import SandboxServer
-
-from .helpers import get
 
 
 @pytest.fixture(scope="module")

@@ -17,21 +17,13 @@ import pandas as pd
 import pytest
 
 import timepay_notebook as tp
+from tests.helpers import fast_client
 from timepay_notebook.errors import IncompleteSyncError, StoreError, StoreMismatchError
 from timepay_notebook.frames import to_frame
 from timepay_notebook.sandbox import Faults, SandboxServer
 from timepay_notebook.store import SyncResult, read_store, sync_logs
 from timepay_notebook.store.files import MANIFEST, Store
 from timepay_notebook.store.spans import to_seconds, to_wire
-
-
-def fast_client(srv: SandboxServer, **kwargs: Any) -> tp.TimePayClient:
-    options: dict[str, Any] = {"progress": False, "backoff": 0.01, "cache": False} | kwargs
-    return tp.TimePayClient(srv.token, srv.url, **options)
-
-
-def ids(frame: pd.DataFrame) -> list[str]:
-    return frame["call_id"].fillna(frame["message_id"]).tolist()
 
 
 def assert_store_is_the_truth(path: Path, srv: SandboxServer, **wire: str) -> None:

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import timepay_notebook as tp
+from tests.helpers import fast_client
 from timepay_notebook.explorer.panel import LogExplorer, filter_panel
 from timepay_notebook.explorer.runner import LatestRunner
 from timepay_notebook.sandbox import Faults, RequestRecord, SandboxServer
@@ -38,14 +39,9 @@ def slow() -> Iterator[SandboxServer]:
         yield server
 
 
-def client_for(server: SandboxServer, **options: Any) -> tp.TimePayClient:
-    settings: dict[str, Any] = {"cache": False, "progress": False, "backoff": 0.01}
-    return tp.TimePayClient(server.token, server.url, **(settings | options))
-
-
 @pytest.fixture
 def client(srv: SandboxServer) -> Iterator[tp.TimePayClient]:
-    with client_for(srv) as c:
+    with fast_client(srv) as c:
         yield c
 
 
@@ -217,7 +213,7 @@ def test_typing_a_phone_number_queries_only_the_whole_number(
 def test_a_pull_superseded_by_a_newer_query_stops_and_is_never_shown(
     slow: SandboxServer, make: Make
 ) -> None:
-    with client_for(slow) as client:
+    with fast_client(slow) as client:
         other = slow.truth()[0]["to"]
         panel = make(client, phone=PHONE)
         panel.wait(10)
@@ -241,7 +237,7 @@ def test_a_pull_superseded_by_a_newer_query_stops_and_is_never_shown(
 
 
 def test_a_count_answered_after_a_newer_query_started_is_dropped(make: Make) -> None:
-    with SandboxServer(n_logs=20, latency=0.1) as server, client_for(server) as client:
+    with SandboxServer(n_logs=20, latency=0.1) as server, fast_client(server) as client:
         panel = make(client, type="call")
         panel.wait(10)
         frames: list[pd.DataFrame] = []
@@ -260,7 +256,7 @@ def test_a_count_answered_after_a_newer_query_started_is_dropped(make: Make) -> 
 
 
 def test_wait_times_out_while_a_query_runs(slow: SandboxServer, make: Make) -> None:
-    with client_for(slow) as client:
+    with fast_client(slow) as client:
         panel = make(client)
         with pytest.raises(TimeoutError):
             panel.wait(timeout=0.01)
@@ -274,7 +270,7 @@ def test_wait_times_out_while_a_query_runs(slow: SandboxServer, make: Make) -> N
 
 def test_an_api_error_is_shown_inline_and_the_next_good_query_clears_it() -> None:
     with SandboxServer(n_logs=50, faults=Faults(schedule={1: "500"})) as server:
-        with client_for(server, retries=0) as client, LogExplorer(client, debounce=0.05) as panel:
+        with fast_client(server, retries=0) as client, LogExplorer(client, debounce=0.05) as panel:
             panel.wait(10)
             assert isinstance(panel.error, tp.APIError) and panel.error.status == 500
             assert "Could not load the logs" in panel.view.error.value

@@ -1,6 +1,6 @@
 """The `.timepay` accessor: summaries and KPIs against hand-worked numbers and independent groupbys.
 
-`SMALL` is ten logs whose every figure below was worked out by hand from this table:
+`small` (the fixture; the records are `tests.helpers.small_records()`) is ten logs whose every figure below was worked out by hand from this table:
 
     #  type      campaign loan to          status     disposition     sec  start (weekday hour)
     0  call      A        L1   9000000001  Completed  Promise to Pay  120  Mon 10  {5000}
@@ -20,59 +20,17 @@ from __future__ import annotations
 import copy
 import math
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import timepay_notebook  # noqa: F401 - registers df.timepay
+from tests.helpers import NAMES, small_records
 from timepay_notebook import accessor, masking, presentation
 from timepay_notebook.export import write_frame
 from timepay_notebook.frames import empty_frame, to_frame
 from timepay_notebook.sandbox import SandboxServer
-
-ROWS = [
-    ("call", "A", "L1", "9000000001", "Completed", "Promise to Pay", 120, "2026-01-05T10:15:00"),
-    ("call", "A", "L1", "9000000001", "No Contact", "Voicemail", 20, "2026-01-05T11:00:00"),
-    ("call", "A", "L2", "9000000002", "No Contact", "No Answer", 0, "2026-01-06T10:30:00"),
-    ("call", "A", "L2", "9000000002", "Completed", "Wrong Number", 15, "2026-01-06T18:00:00"),
-    ("call", "B", "L3", "9000000003", "Failed", "Network Error", 0, "2026-01-06T18:30:00"),
-    ("call", "B", "L3", "9000000003", "Completed", "Dispute", 300, "2026-01-07T10:05:00"),
-    ("whatsapp", "B", "L3", "9000000003", "Completed", "Promise to Pay", None, "2026-01-07T19:00:00"),
-    ("whatsapp", "B", "L4", "9000000004", "No Contact", "No Response", None, "2026-01-07T19:00:00"),
-    ("whatsapp", "C", "L4", "9000000004", "Failed", "Undelivered", None, "2026-01-08T10:00:00"),
-    ("call", "C", "L4", "9000000004", "Completed", "Not Interested", 45, "2026-01-08T10:45:00"),
-]  # fmt: skip
-NAMES = {"L1": "Asha Rao", "L2": "Vikram Sethi", "L3": "Meera Iyer", "L4": "Rohan Das"}
-EXTRACTED: dict[int, Any] = {
-    0: {"promised_amount": 5000, "promised_date": "2026-01-10"},
-    6: {"promised_amount": 2500, "promised_date": "2026-01-12"},
-    8: None,
-}
-
-
-def small_records() -> list[dict[str, Any]]:
-    records = []
-    for i, (kind, campaign, loan, to, status, disposition, seconds, start) in enumerate(ROWS):
-        record: dict[str, Any] = {
-            "call_id" if kind == "call" else "message_id": f"id{i}",
-            "date": start[:10], "start_time": start, "end_time": start,
-            "campaign_name": f"Campaign {campaign}", "campaign_id": campaign,
-            "name": NAMES[loan], "loan_id": f"LOAN-{loan}", "from": "+918035450808", "to": to,
-            "status": status, "disposition": disposition,
-            "extracted_data": EXTRACTED.get(i, {}), "summary": f"Log {i}.",
-            "agent_id": "bot" if kind == "whatsapp" else "agent", "type": kind,
-        }  # fmt: skip
-        if kind == "call":
-            record["duration"] = seconds
-        records.append(record)
-    return records
-
-
-@pytest.fixture
-def small() -> pd.DataFrame:
-    return to_frame(small_records())
 
 
 @pytest.fixture(scope="module")

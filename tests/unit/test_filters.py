@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import timepay_notebook as tp
+from tests.helpers import BAD_FILTERS
 from timepay_notebook.filters import normalize_filters
-from timepay_notebook.sandbox import SandboxServer
 
 GOOD: list[tuple[dict[str, Any], dict[str, str]]] = [
     ({}, {}),
@@ -58,48 +58,7 @@ def test_api_timezone_is_configurable() -> None:
     assert params == {"start_time": "2026-01-17T00:00:00"}
 
 
-BAD: list[tuple[dict[str, Any], str]] = [
-    ({"dispositon": "Voicemail"}, "did you mean 'disposition'"),
-    ({"campaign": "x"}, "did you mean 'campaign_id'"),
-    ({"start": "2026-01-01"}, "did you mean 'start_time'"),
-    ({"phone_number": "8888889956"}, "unknown filter"),
-    ({"page": 2}, "the filters are: type, status"),
-    ({"count_only": True}, "unknown filter"),
-    ({"on_eror": "warn"}, "did you mean 'on_error'"),
-    ({"type": "sms"}, "type must be one of call, whatsapp"),
-    ({"type": ["call", "whatsapp"]}, "must be a string, got list"),
-    ({"type": 1}, "must be a string, got int"),
-    ({"status": ["Failed"]}, "status must be a string, got list"),
-    ({"status": "   "}, "status is blank"),
-    ({"status": " Failed"}, "leading or trailing spaces"),
-    ({"disposition": 3.5}, "disposition must be a string, got float"),
-    ({"campaign_id": {"id": "x"}}, "campaign_id must be a string, got dict"),
-    ({"agent_id": b"abc"}, "agent_id must be a string, got bytes"),
-    ({"phone": 8888889956}, "phone must be a string such as '8888889956'"),
-    ({"from_phone": 918035450808}, "from_phone must be a string"),
-    ({"phone": True}, "phone must be a string"),
-    ({"phone": "88-88-889956"}, "6-15 digits"),
-    ({"phone": "call me"}, "6-15 digits"),
-    ({"from_phone": "+91 80354 50808"}, "6-15 digits"),
-    ({"from_phone": "++918035450808"}, "6-15 digits"),
-    ({"phone": "123"}, "6-15 digits"),
-    ({"start_time": "yesterday"}, "'yesterday' is not an ISO 8601"),
-    ({"start_time": "2026-13-01"}, "'2026-13-01' is not an ISO 8601"),
-    ({"end_time": "2026-02-30"}, "'2026-02-30' is not an ISO 8601"),
-    ({"end_time": "17/01/2026"}, "'17/01/2026' is not an ISO 8601"),
-    ({"start_time": "2026-01-17T25:00:00"}, "is not an ISO 8601"),
-    ({"start_time": 1768608000}, "start_time must be an ISO string, a date"),
-    ({"end_time": 2026.5}, "end_time must be an ISO string"),
-    ({"start_time": ["2026-01-01"]}, "start_time must be an ISO string"),
-    ({"start_time": pd.NaT}, "start_time is NaT"),
-    ({"end_time": np.datetime64("NaT")}, "end_time is NaT"),
-    ({"end_time": float("nan")}, "end_time is missing"),
-    ({"start_time": "2026-01-18", "end_time": "2026-01-17"}, "is after end_time"),
-    ({"start_time": "2026-01-17T10:00:00", "end_time": "2026-01-17T09:59:59"}, "is after end_time"),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(("filters", "words"), BAD)
+@pytest.mark.parametrize(("filters", "words"), BAD_FILTERS)
 def test_bad_filters_raise_a_specific_filter_error(filters: dict[str, Any], words: str) -> None:
     with pytest.raises(tp.FilterError, match=None) as info:
         normalize_filters(filters, options=("on_error", "tz", "client"))
@@ -112,43 +71,3 @@ def test_unknown_filter_lists_every_valid_name() -> None:
         normalize_filters({"typo": 1})
     for name in tp.FILTERS:
         assert name in str(info.value)
-
-
-@pytest.fixture(scope="module")
-def counted() -> SandboxServer:
-    with SandboxServer(n_logs=30) as srv:
-        yield srv
-
-
-@pytest.mark.parametrize(("filters", "words"), BAD)
-def test_bad_filters_send_no_request(
-    counted: SandboxServer, filters: dict[str, Any], words: str
-) -> None:
-    counted.reset_stats()
-    with tp.TimePayClient(counted.token, counted.url, progress=False) as client:
-        with pytest.raises(tp.FilterError, match=None):
-            client.load_logs(**filters)
-        with pytest.raises(tp.FilterError):
-            client.count_logs(**filters)
-        with pytest.raises(tp.FilterError):
-            client.iter_pages(**filters)
-    assert counted.stats.requests == 0
-
-
-@pytest.mark.parametrize(
-    ("options", "error"),
-    [
-        ({"on_error": "ignore"}, "on_error must be 'raise' or 'warn'"),
-        ({"tz": "Mars/Olympus"}, "unknown time zone"),
-    ],
-)
-def test_bad_options_send_no_request(
-    counted: SandboxServer, options: dict[str, Any], error: str
-) -> None:
-    counted.reset_stats()
-    with (
-        tp.TimePayClient(counted.token, counted.url, progress=False) as client,
-        pytest.raises(ValueError, match=error),
-    ):
-        client.load_logs(**options)
-    assert counted.stats.requests == 0
