@@ -9,6 +9,8 @@ import pytest
 
 from timepay_notebook.report.render import execute
 
+pytestmark = pytest.mark.slow  # kernels and browsers: `pytest -m "not slow"` skips them
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
 
 

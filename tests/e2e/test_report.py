@@ -20,6 +20,8 @@ from timepay_notebook.report.render import (
 )
 from timepay_notebook.sandbox import SandboxServer
 
+pytestmark = pytest.mark.slow  # kernels and browsers: `pytest -m "not slow"` skips them
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

@@ -194,6 +194,7 @@ print(len(frame), frame["call_id"].fillna(frame["message_id"]).nunique())
 """
 
 
+@pytest.mark.slow
 def test_two_processes_share_one_cache_file(srv: SandboxServer, tmp_path: Path) -> None:
     cache = tmp_path / "c.sqlite"
     procs = [

@@ -94,6 +94,7 @@ def test_export_refuses_an_unknown_format(
     assert ".parquet or .csv" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_demo_runs_from_a_fresh_process(tmp_path: Path) -> None:
     report = tmp_path / "demo.html"
     result = subprocess.run(

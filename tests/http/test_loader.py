@@ -232,6 +232,7 @@ def test_retry_after_seconds_is_honoured() -> None:
     assert log[1].at - log[0].at >= 0.95
 
 
+@pytest.mark.slow
 def test_retry_after_http_date_is_honoured() -> None:
     faults = Faults(schedule={2: "429"}, retry_after=2, retry_after_date=True)
     with SandboxServer(n_logs=30, faults=faults) as srv:
@@ -259,6 +260,7 @@ def test_concurrency_is_lowered_under_429_and_raised_again() -> None:
     assert concurrency["final"] == 8
 
 
+@pytest.mark.slow
 def test_a_concurrency_limit_on_the_server_is_respected() -> None:
     with SandboxServer(n_logs=600, latency=0.02, max_in_flight=3) as srv:
         with fast_client(srv, max_workers=8, retries=10) as c:

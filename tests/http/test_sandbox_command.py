@@ -7,9 +7,11 @@ import signal
 import subprocess
 import sys
 
+import pytest
 import requests
 
 
+@pytest.mark.slow
 def test_sandbox_command_serves_until_interrupted() -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "timepay_notebook", "sandbox", "--port", "0", "--logs", "25",

@@ -141,6 +141,7 @@ def test_the_result_shows_kpis_dispositions_a_plot_and_rows(srv: SandboxServer, 
     assert f"TimePay logs: {len(frame):,} (phone={PHONE})" in text and "Contact rate" in text
 
 
+@pytest.mark.slow
 def test_set_filters_queries_at_once_and_none_clears_a_filter(
     srv: SandboxServer, client: tp.TimePayClient, make: Make
 ) -> None:
@@ -175,6 +176,7 @@ def test_set_filters_rejects_a_bad_filter_before_changing_anything(
 # -- live: debouncing and staleness ------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_five_quick_widget_changes_make_one_query(
     srv: SandboxServer, client: tp.TimePayClient, make: Make
 ) -> None:
@@ -195,6 +197,7 @@ def test_five_quick_widget_changes_make_one_query(
     same_data(panel.frame, client.load_logs(**wire))
 
 
+@pytest.mark.slow
 def test_typing_a_phone_number_queries_only_the_whole_number(
     srv: SandboxServer, make: Make
 ) -> None:
@@ -210,6 +213,7 @@ def test_typing_a_phone_number_queries_only_the_whole_number(
     assert set(panel.frame["to"]) == {PHONE}
 
 
+@pytest.mark.slow
 def test_a_pull_superseded_by_a_newer_query_stops_and_is_never_shown(
     slow: SandboxServer, make: Make
 ) -> None:
@@ -236,6 +240,7 @@ def test_a_pull_superseded_by_a_newer_query_stops_and_is_never_shown(
         same_data(panel.frame, client.load_logs(phone=other))
 
 
+@pytest.mark.slow
 def test_a_count_answered_after_a_newer_query_started_is_dropped(make: Make) -> None:
     with SandboxServer(n_logs=20, latency=0.1) as server, fast_client(server) as client:
         panel = make(client, type="call")
@@ -298,6 +303,7 @@ def test_a_wrong_token_is_shown_without_the_token(srv: SandboxServer, make: Make
         assert not any(secret in text for text in shown)
 
 
+@pytest.mark.slow
 def test_a_bad_typed_value_is_a_filter_error_shown_inline_and_sends_nothing(
     srv: SandboxServer, client: tp.TimePayClient, make: Make
 ) -> None:
@@ -317,6 +323,7 @@ def test_a_bad_typed_value_is_a_filter_error_shown_inline_and_sends_nothing(
     same_data(panel.frame, client.load_logs(type="call", phone=PHONE))
 
 
+@pytest.mark.slow
 def test_a_failing_callback_is_reported_and_the_panel_keeps_working(make: Make) -> None:
     panel = make(type="call")
     panel.wait(10)
@@ -353,6 +360,7 @@ def test_choices_are_learned_from_the_data(srv: SandboxServer, make: Make) -> No
     assert set(controls.campaign.widget.options) == {"(all)", *truth["campaign_name"]}
 
 
+@pytest.mark.slow
 def test_campaigns_are_shown_by_name_and_sent_by_id(
     srv: SandboxServer, client: tp.TimePayClient, make: Make
 ) -> None:
@@ -443,6 +451,7 @@ def test_filter_panel_shows_the_panel_in_ipython(
         panel.wait(10)
 
 
+@pytest.mark.slow
 def test_panels_share_no_state(srv: SandboxServer, make: Make) -> None:
     calls, whatsapp = make(type="call"), make(type="whatsapp")
     calls.wait(10)

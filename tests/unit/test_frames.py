@@ -154,6 +154,7 @@ records = st.lists(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(batches=st.lists(records, max_size=4))
 def test_random_and_malformed_records_never_crash(batches: list[list[dict[str, Any]]]) -> None:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import types
 
+import pytest
+
 import timepay_notebook
 
 
@@ -28,6 +30,7 @@ def test_every_public_callable_has_a_docstring() -> None:
             assert inspect.getdoc(value), name
 
 
+@pytest.mark.slow
 def test_module_entry_point_shows_help() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "timepay_notebook", "--help"],
