@@ -222,8 +222,9 @@ def test_offline_rerun_serves_the_stale_cache_with_a_warning(
     time.sleep(1.1)  # every answer is now past its expiry
     url = srv.url
     srv.stop()
-    with tp.TimePayClient("token-acme", url, cache=cache, progress=False, expire_after=1, retries=1,
-                          backoff=0.01) as c:  # fmt: skip
+    with tp.TimePayClient(
+        "token-acme", url, cache=cache, progress=False, expire_after=1, retries=1, backoff=0.01
+    ) as c:
         with pytest.warns(tp.StaleCacheWarning, match="could not be reached"):
             offline = c.load_logs(type="call")
         with pytest.raises(tp.NetworkError, match="no stored answer"):
@@ -268,9 +269,10 @@ def test_a_stale_snapshot_is_never_mixed_with_fresh_pages(
     with client(srv, cache) as c:
         c.load_logs()
         page1 = c.session.prepare_request(
-            requests.Request("GET", f"{srv.url}/api/v1/logs", params={"page": "1"},
-                             auth=c._transport._auth)
-        )  # fmt: skip
+            requests.Request(
+                "GET", f"{srv.url}/api/v1/logs", params={"page": "1"}, auth=c._transport._auth
+            )
+        )
         assert isinstance(c.session, requests_cache.CachedSession)
         c.session.cache.delete(c.session.cache.create_key(page1))  # page 1 expired, the rest not
     srv.add_logs(7, tenant="acme")  # seven new logs push every page along

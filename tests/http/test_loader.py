@@ -36,19 +36,40 @@ FILTER_CASES: list[tuple[dict[str, Any], dict[str, str]]] = [
     ({"agent_id": "lGJVyhgvayGDtfsfdfdf"}, {"agent_id": "lGJVyhgvayGDtfsfdfdf"}),
     ({"start_time": "2026-02-01"}, {"start_time": "2026-02-01T00:00:00"}),
     ({"end_time": "2026-01-17"}, {"end_time": "2026-01-17T23:59:59"}),
-    ({"start_time": "2026-01-17", "end_time": "2026-01-17"},
-     {"start_time": "2026-01-17T00:00:00", "end_time": "2026-01-17T23:59:59"}),
-    ({"type": "call", "status": "No Contact", "disposition": "Voicemail",
-      "start_time": "2026-01-01T00:00:00", "end_time": "2026-01-31T23:59:59"},
-     {"type": "call", "status": "No Contact", "disposition": "Voicemail",
-      "start_time": "2026-01-01T00:00:00", "end_time": "2026-01-31T23:59:59"}),
-    ({"from_phone": "+918035450808", "type": "call", "start_time": pd.Timestamp("2026-02-01")},
-     {"from_phone": "+918035450808", "type": "call", "start_time": "2026-02-01T00:00:00"}),
-    ({"type": "whatsapp", "campaign_id": "tcELESaJAtDfnWxJvzLU", "status": "Completed"},
-     {"type": "whatsapp", "campaign_id": "tcELESaJAtDfnWxJvzLU", "status": "Completed"}),
+    (
+        {"start_time": "2026-01-17", "end_time": "2026-01-17"},
+        {"start_time": "2026-01-17T00:00:00", "end_time": "2026-01-17T23:59:59"},
+    ),
+    (
+        {
+            "type": "call",
+            "status": "No Contact",
+            "disposition": "Voicemail",
+            "start_time": "2026-01-01T00:00:00",
+            "end_time": "2026-01-31T23:59:59",
+        },
+        {
+            "type": "call",
+            "status": "No Contact",
+            "disposition": "Voicemail",
+            "start_time": "2026-01-01T00:00:00",
+            "end_time": "2026-01-31T23:59:59",
+        },
+    ),
+    (
+        {"from_phone": "+918035450808", "type": "call", "start_time": pd.Timestamp("2026-02-01")},
+        {"from_phone": "+918035450808", "type": "call", "start_time": "2026-02-01T00:00:00"},
+    ),
+    (
+        {"type": "whatsapp", "campaign_id": "tcELESaJAtDfnWxJvzLU", "status": "Completed"},
+        {"type": "whatsapp", "campaign_id": "tcELESaJAtDfnWxJvzLU", "status": "Completed"},
+    ),
     ({"campaign_id": "no-such-campaign"}, {"campaign_id": "no-such-campaign"}),
-    ({"type": "call", "disposition": "No Response"}, {"type": "call", "disposition": "No Response"}),
-]  # fmt: skip
+    (
+        {"type": "call", "disposition": "No Response"},
+        {"type": "call", "disposition": "No Response"},
+    ),
+]
 
 
 @pytest.mark.parametrize(("filters", "wire"), FILTER_CASES)
@@ -305,8 +326,9 @@ def test_count_mismatch_warns_and_is_recorded() -> None:
         with fast_client(srv, max_workers=1) as c:
             frame = c.load_logs()
     assert frame.attrs["count_mismatch"] == {
-        "server_total": frame.attrs["total"], "unique_logs": len(frame),
-    }  # fmt: skip
+        "server_total": frame.attrs["total"],
+        "unique_logs": len(frame),
+    }
     assert len(frame) == len(set(ids(frame)))
 
 

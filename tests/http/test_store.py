@@ -172,9 +172,11 @@ def test_duckdb_reads_the_store(synced: Path) -> None:
             "hive_partitioning = true) WHERE type = 'call' GROUP BY ALL ORDER BY date, status"
         )
         got = con.execute(sql).df()
-        kinds = dict(con.execute(
-            f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('{synced}/*/*.parquet', hive_partitioning = true))"
-        ).fetchall())  # fmt: skip
+        kinds = dict(
+            con.execute(
+                f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('{synced}/*/*.parquet', hive_partitioning = true))"
+            ).fetchall()
+        )
     calls = frame[frame["type"] == "call"]
     want = calls.groupby(["date", "status"], observed=True).size().reset_index(name="n")
     assert got["n"].tolist() == want["n"].tolist()

@@ -32,15 +32,22 @@ GOOD: list[tuple[dict[str, Any], dict[str, str]]] = [
     ({"end_time": np.datetime64("2026-01-17T08:30:00")}, {"end_time": "2026-01-17T08:30:00"}),
     # aware values are converted to India Standard Time (UTC+05:30), then sent naive
     ({"start_time": "2026-01-17T00:00:00Z"}, {"start_time": "2026-01-17T05:30:00"}),
-    ({"start_time": pd.Timestamp("2026-01-17 03:00", tz="UTC")}, {"start_time": "2026-01-17T08:30:00"}),
-    ({"end_time": dt.datetime(2026, 1, 17, 9, 0, tzinfo=ZoneInfo("Europe/London"))},
-     {"end_time": "2026-01-17T14:30:00"}),
+    (
+        {"start_time": pd.Timestamp("2026-01-17 03:00", tz="UTC")},
+        {"start_time": "2026-01-17T08:30:00"},
+    ),
+    (
+        {"end_time": dt.datetime(2026, 1, 17, 9, 0, tzinfo=ZoneInfo("Europe/London"))},
+        {"end_time": "2026-01-17T14:30:00"},
+    ),
     # fractions of a second round inwards
     ({"start_time": "2026-01-17T08:30:00.250"}, {"start_time": "2026-01-17T08:30:01"}),
     ({"end_time": "2026-01-17T08:30:00.750"}, {"end_time": "2026-01-17T08:30:00"}),
-    ({"start_time": "2026-01-17", "end_time": "2026-01-17"},
-     {"start_time": "2026-01-17T00:00:00", "end_time": "2026-01-17T23:59:59"}),
-]  # fmt: skip
+    (
+        {"start_time": "2026-01-17", "end_time": "2026-01-17"},
+        {"start_time": "2026-01-17T00:00:00", "end_time": "2026-01-17T23:59:59"},
+    ),
+]
 
 
 @pytest.mark.parametrize(("filters", "params"), GOOD)

@@ -14,9 +14,10 @@ import timepay_notebook
 
 def test_all_is_complete_and_importable() -> None:
     public = {
-        name for name, value in vars(timepay_notebook).items()
+        name
+        for name, value in vars(timepay_notebook).items()
         if not name.startswith("_") and not isinstance(value, types.ModuleType)
-    }  # fmt: skip
+    }
     assert public <= set(timepay_notebook.__all__), public - set(timepay_notebook.__all__)
     for name in timepay_notebook.__all__:
         assert hasattr(timepay_notebook, name), name

@@ -23,12 +23,22 @@ def records(n: int, **changes: Any) -> list[dict[str, Any]]:
     out = []
     for i in range(n):
         second = 59 - i
-        out.append({
-            "call_id": f"c{i}", "date": "2026-01-10", "start_time": f"2026-01-10T10:00:{second:02d}",
-            "end_time": f"2026-01-10T10:01:{second:02d}", "status": "Completed", "type": "call",
-            "duration": i, "extracted_data": {"promised_amount": i} if i % 2 else {},
-            "campaign_id": "A", "attempt": i, "meta": {"k": [i]},
-        } | changes)  # fmt: skip
+        out.append(
+            {
+                "call_id": f"c{i}",
+                "date": "2026-01-10",
+                "start_time": f"2026-01-10T10:00:{second:02d}",
+                "end_time": f"2026-01-10T10:01:{second:02d}",
+                "status": "Completed",
+                "type": "call",
+                "duration": i,
+                "extracted_data": {"promised_amount": i} if i % 2 else {},
+                "campaign_id": "A",
+                "attempt": i,
+                "meta": {"k": [i]},
+            }
+            | changes
+        )
     return out
 
 
