@@ -23,11 +23,27 @@ class Sandbox:
 def sandbox_process(logs: int, latency_ms: float = 0.0, seed: int = 7) -> Iterator[Sandbox]:
     """A sandbox serving from another process, as a real server would."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "timepay_notebook", "sandbox", "--port", "0", "--logs", str(logs),
-         "--latency-ms", str(latency_ms), "--seed", str(seed), "--token", TOKEN],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        [
+            sys.executable,
+            "-m",
+            "timepay_notebook",
+            "sandbox",
+            "--port",
+            "0",
+            "--logs",
+            str(logs),
+            "--latency-ms",
+            str(latency_ms),
+            "--seed",
+            str(seed),
+            "--token",
+            TOKEN,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )  # fmt: skip
+    )
     try:
         assert proc.stdout is not None
         url = ""

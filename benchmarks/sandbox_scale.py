@@ -57,8 +57,10 @@ def main() -> None:
     current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(f"generate {args.logs:,} logs: {generation:.2f} s")
-    print(f"memory held: {current / 2**20:.0f} MiB ({current / args.logs:.0f} bytes a log), "
-          f"peak while generating {peak / 2**20:.0f} MiB")  # fmt: skip
+    print(
+        f"memory held: {current / 2**20:.0f} MiB ({current / args.logs:.0f} bytes a log), "
+        f"peak while generating {peak / 2**20:.0f} MiB"
+    )
 
     with srv, requests.Session() as s:
         s.headers["Authorization"] = f"Bearer {srv.token}"
@@ -71,8 +73,10 @@ def main() -> None:
             rest = timed(s, f"{srv.url}/api/v1/logs", params, args.repeat)
             med = statistics.median(rest)
             p95 = statistics.quantiles(rest, n=20)[-1]
-            print(f"{name:32} {first * 1e3:7.2f}ms {med * 1e3:7.2f}ms {p95 * 1e3:7.2f}ms "
-                  f"{med / base:10.1f}x")  # fmt: skip
+            print(
+                f"{name:32} {first * 1e3:7.2f}ms {med * 1e3:7.2f}ms {p95 * 1e3:7.2f}ms "
+                f"{med / base:10.1f}x"
+            )
 
 
 if __name__ == "__main__":

@@ -45,8 +45,16 @@ def serve(logs: int, latency_ms: float) -> None:
                 print("ok", flush=True)
             elif command == "stats":
                 s = srv.stats
-                print(json.dumps({"requests": s.requests, "count_only": s.count_only,
-                                  "peak_in_flight": s.peak_in_flight}), flush=True)  # fmt: skip
+                print(
+                    json.dumps(
+                        {
+                            "requests": s.requests,
+                            "count_only": s.count_only,
+                            "peak_in_flight": s.peak_in_flight,
+                        }
+                    ),
+                    flush=True,
+                )
             elif command == "reset":
                 srv.reset_stats()
                 print("ok", flush=True)
@@ -57,9 +65,19 @@ class Sandbox:
 
     def __init__(self, logs: int, latency_ms: float) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--serve", "--logs", str(logs), "--latency-ms", str(latency_ms)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                __file__,
+                "--serve",
+                "--logs",
+                str(logs),
+                "--latency-ms",
+                str(latency_ms),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         self.url = self._line().removeprefix("URL ")
 
     def _line(self) -> str:
@@ -95,8 +113,16 @@ def baseline(url: str, workers: int) -> None:
         frame = client.load_logs()
         seconds = time.perf_counter() - started
         peak = peak_rss_bytes() - before
-    print(json.dumps({"seconds": seconds, "peak": peak, "rows": len(frame),
-                      "frame": int(frame.memory_usage(deep=True).sum())}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "peak": peak,
+                "rows": len(frame),
+                "frame": int(frame.memory_usage(deep=True).sum()),
+            }
+        )
+    )
 
 
 def timed_sync(srv: Sandbox, path: Path, workers: int) -> tuple[SyncResult, dict[str, int]]:
@@ -125,11 +151,15 @@ def main() -> None:
         print(f"{args.logs:,} logs at {args.latency_ms:g} ms a request, {args.workers} workers")
         out = subprocess.run(
             [sys.executable, __file__, "--baseline", srv.url, "--workers", str(args.workers)],
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         base = json.loads(out)
-        print(f"load_logs (baseline): {base['seconds']:.1f} s, peak memory {mib(base['peak'])} "
-              f"for a {mib(base['frame'])} frame")  # fmt: skip
+        print(
+            f"load_logs (baseline): {base['seconds']:.1f} s, peak memory {mib(base['peak'])} "
+            f"for a {mib(base['frame'])} frame"
+        )
 
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "store"
@@ -138,18 +168,22 @@ def main() -> None:
             first, first_stats = timed_sync(srv, path, args.workers)
             peak = peak_rss_bytes() - before
             size = sum(f.stat().st_size for f in path.rglob("*.parquet"))
-            print(f"first sync: {first.seconds:.1f} s, {first_stats['requests']:,} requests "
-                  f"({first_stats['count_only']:,} counts), {first.windows_fetched} windows, "
-                  f"peak in flight {first_stats['peak_in_flight']}, peak memory {mib(peak)}; "
-                  f"store {mib(size)} in {len(list(path.glob('date=*')))} day files")  # fmt: skip
+            print(
+                f"first sync: {first.seconds:.1f} s, {first_stats['requests']:,} requests "
+                f"({first_stats['count_only']:,} counts), {first.windows_fetched} windows, "
+                f"peak in flight {first_stats['peak_in_flight']}, peak memory {mib(peak)}; "
+                f"store {mib(size)} in {len(list(path.glob('date=*')))} day files"
+            )
             assert first.requests == first_stats["requests"] and first.logs == args.logs
 
             new = round(args.logs * args.new)
             srv.ask(f"add {new}")
             second, second_stats = timed_sync(srv, path, args.workers)
-            print(f"next-day sync ({new:,} new logs): {second.seconds:.2f} s, "
-                  f"{second_stats['requests']:,} requests ({second_stats['count_only']} counts); "
-                  f"bound new/10 = {new / 10:,.0f}")  # fmt: skip
+            print(
+                f"next-day sync ({new:,} new logs): {second.seconds:.2f} s, "
+                f"{second_stats['requests']:,} requests ({second_stats['count_only']} counts); "
+                f"bound new/10 = {new / 10:,.0f}"
+            )
             assert second.added == new and second.logs == args.logs + new
 
             started = time.perf_counter()
@@ -163,11 +197,15 @@ def main() -> None:
         print("\nratios (same run):")
         print(f"  first sync / load_logs time: {first.seconds / base['seconds']:.2f}x")
         print(f"  first sync / load_logs peak memory: {peak / base['peak']:.2f}x")
-        print(f"  next-day / first sync requests: {second_stats['requests'] / first_stats['requests']:.4f} "
-              f"({second_stats['requests']:,} vs {first_stats['requests']:,}); "
-              f"next-day requests / (new/10): {second_stats['requests'] / (new / 10):.3f}")  # fmt: skip
-        print(f"  next-day / first sync time: {second.seconds / first.seconds:.4f} "
-              f"({first.seconds / second.seconds:,.0f}x faster)")  # fmt: skip
+        print(
+            f"  next-day / first sync requests: {second_stats['requests'] / first_stats['requests']:.4f} "
+            f"({second_stats['requests']:,} vs {first_stats['requests']:,}); "
+            f"next-day requests / (new/10): {second_stats['requests'] / (new / 10):.3f}"
+        )
+        print(
+            f"  next-day / first sync time: {second.seconds / first.seconds:.4f} "
+            f"({first.seconds / second.seconds:,.0f}x faster)"
+        )
     finally:
         srv.close()
 
@@ -185,8 +223,10 @@ def duckdb_line(path: Path) -> None:
             f"read_parquet('{path}/*/*.parquet', hive_partitioning = true)"
         ).fetchone()
     assert row is not None
-    print(f"duckdb count and distinct ids over the files: {row[0]:,} / {row[1]:,} in "
-          f"{time.perf_counter() - started:.2f} s")  # fmt: skip
+    print(
+        f"duckdb count and distinct ids over the files: {row[0]:,} / {row[1]:,} in "
+        f"{time.perf_counter() - started:.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -1,18 +1,25 @@
-"""HTTP helpers the tests share: raw requests to the sandbox's logs endpoint."""
+"""Helpers the tests share: raw requests to the sandbox, a fast client, and a hand-worked set of logs."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import requests
 
+import timepay_notebook as tp
 from timepay_notebook.sandbox import SandboxServer
 
 LOGS = "/api/v1/logs"
 
 
-def get(srv: SandboxServer, session: requests.Session | None = None, token: str | None = "default",
-        **params: Any) -> requests.Response:  # fmt: skip
+def get(
+    srv: SandboxServer,
+    session: requests.Session | None = None,
+    token: str | None = "default",
+    **params: Any,
+) -> requests.Response:
     """GET the logs endpoint; `token="default"` sends the sandbox's token, None sends none."""
     headers = {}
     if token is not None:
@@ -30,3 +37,122 @@ def all_pages(srv: SandboxServer, session: requests.Session, **params: Any) -> l
         if not body["pagination"]["has_next"]:
             return records
         page += 1
+
+
+# Bad filters and a phrase of the FilterError each must raise.
+BAD_FILTERS: list[tuple[dict[str, Any], str]] = [
+    ({"dispositon": "Voicemail"}, "did you mean 'disposition'"),
+    ({"campaign": "x"}, "did you mean 'campaign_id'"),
+    ({"start": "2026-01-01"}, "did you mean 'start_time'"),
+    ({"phone_number": "8888889956"}, "unknown filter"),
+    ({"page": 2}, "the filters are: type, status"),
+    ({"count_only": True}, "unknown filter"),
+    ({"on_eror": "warn"}, "did you mean 'on_error'"),
+    ({"type": "sms"}, "type must be one of call, whatsapp"),
+    ({"type": ["call", "whatsapp"]}, "must be a string, got list"),
+    ({"type": 1}, "must be a string, got int"),
+    ({"status": ["Failed"]}, "status must be a string, got list"),
+    ({"status": "   "}, "status is blank"),
+    ({"status": " Failed"}, "leading or trailing spaces"),
+    ({"disposition": 3.5}, "disposition must be a string, got float"),
+    ({"campaign_id": {"id": "x"}}, "campaign_id must be a string, got dict"),
+    ({"agent_id": b"abc"}, "agent_id must be a string, got bytes"),
+    ({"phone": 8888889956}, "phone must be a string such as '8888889956'"),
+    ({"from_phone": 918035450808}, "from_phone must be a string"),
+    ({"phone": True}, "phone must be a string"),
+    ({"phone": "88-88-889956"}, "6-15 digits"),
+    ({"phone": "call me"}, "6-15 digits"),
+    ({"from_phone": "+91 80354 50808"}, "6-15 digits"),
+    ({"from_phone": "++918035450808"}, "6-15 digits"),
+    ({"phone": "123"}, "6-15 digits"),
+    ({"start_time": "yesterday"}, "'yesterday' is not an ISO 8601"),
+    ({"start_time": "2026-13-01"}, "'2026-13-01' is not an ISO 8601"),
+    ({"end_time": "2026-02-30"}, "'2026-02-30' is not an ISO 8601"),
+    ({"end_time": "17/01/2026"}, "'17/01/2026' is not an ISO 8601"),
+    ({"start_time": "2026-01-17T25:00:00"}, "is not an ISO 8601"),
+    ({"start_time": 1768608000}, "start_time must be an ISO string, a date"),
+    ({"end_time": 2026.5}, "end_time must be an ISO string"),
+    ({"start_time": ["2026-01-01"]}, "start_time must be an ISO string"),
+    ({"start_time": pd.NaT}, "start_time is NaT"),
+    ({"end_time": np.datetime64("NaT")}, "end_time is NaT"),
+    ({"end_time": float("nan")}, "end_time is missing"),
+    ({"start_time": "2026-01-18", "end_time": "2026-01-17"}, "is after end_time"),
+    ({"start_time": "2026-01-17T10:00:00", "end_time": "2026-01-17T09:59:59"}, "is after end_time"),
+]
+
+
+def fast_client(
+    srv: SandboxServer, *, token: str | None = None, url: str | None = None, **options: Any
+) -> tp.TimePayClient:
+    """A client of `srv` for tests: no progress bar, no cache, retries 10 ms apart.
+
+    `token` and `url` default to the sandbox's; `options` override the client's settings.
+    """
+    settings: dict[str, Any] = {"progress": False, "backoff": 0.01, "cache": False}
+    return tp.TimePayClient(token or srv.token, url or srv.url, **(settings | options))
+
+
+def ids(records: Any) -> list[str]:
+    """The log ids (call_id, else message_id) of a frame or of a list of records, in order."""
+    if isinstance(records, pd.DataFrame):
+        return records["call_id"].fillna(records["message_id"]).tolist()
+    return [r.get("call_id") or r["message_id"] for r in records]
+
+
+# Ten hand-worked logs; tests/unit/test_accessor.py's docstring tabulates them and every figure
+# the unit tests assert on them was worked out by hand.
+SMALL_ROWS = [
+    ("call", "A", "L1", "9000000001", "Completed", "Promise to Pay", 120, "2026-01-05T10:15:00"),
+    ("call", "A", "L1", "9000000001", "No Contact", "Voicemail", 20, "2026-01-05T11:00:00"),
+    ("call", "A", "L2", "9000000002", "No Contact", "No Answer", 0, "2026-01-06T10:30:00"),
+    ("call", "A", "L2", "9000000002", "Completed", "Wrong Number", 15, "2026-01-06T18:00:00"),
+    ("call", "B", "L3", "9000000003", "Failed", "Network Error", 0, "2026-01-06T18:30:00"),
+    ("call", "B", "L3", "9000000003", "Completed", "Dispute", 300, "2026-01-07T10:05:00"),
+    (
+        "whatsapp",
+        "B",
+        "L3",
+        "9000000003",
+        "Completed",
+        "Promise to Pay",
+        None,
+        "2026-01-07T19:00:00",
+    ),
+    ("whatsapp", "B", "L4", "9000000004", "No Contact", "No Response", None, "2026-01-07T19:00:00"),
+    ("whatsapp", "C", "L4", "9000000004", "Failed", "Undelivered", None, "2026-01-08T10:00:00"),
+    ("call", "C", "L4", "9000000004", "Completed", "Not Interested", 45, "2026-01-08T10:45:00"),
+]
+NAMES = {"L1": "Asha Rao", "L2": "Vikram Sethi", "L3": "Meera Iyer", "L4": "Rohan Das"}
+EXTRACTED: dict[int, Any] = {
+    0: {"promised_amount": 5000, "promised_date": "2026-01-10"},
+    6: {"promised_amount": 2500, "promised_date": "2026-01-12"},
+    8: None,
+}
+
+
+def small_records() -> list[dict[str, Any]]:
+    """The ten hand-worked logs of `SMALL_ROWS` as API records."""
+    records = []
+    for i, (kind, campaign, loan, to, status, disposition, seconds, start) in enumerate(SMALL_ROWS):
+        record: dict[str, Any] = {
+            "call_id" if kind == "call" else "message_id": f"id{i}",
+            "date": start[:10],
+            "start_time": start,
+            "end_time": start,
+            "campaign_name": f"Campaign {campaign}",
+            "campaign_id": campaign,
+            "name": NAMES[loan],
+            "loan_id": f"LOAN-{loan}",
+            "from": "+918035450808",
+            "to": to,
+            "status": status,
+            "disposition": disposition,
+            "extracted_data": EXTRACTED.get(i, {}),
+            "summary": f"Log {i}.",
+            "agent_id": "bot" if kind == "whatsapp" else "agent",
+            "type": kind,
+        }
+        if kind == "call":
+            record["duration"] = seconds
+        records.append(record)
+    return records

@@ -9,13 +9,17 @@ import pytest
 
 from timepay_notebook.report.render import execute
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+pytestmark = pytest.mark.slow  # kernels and browsers: `pytest -m "not slow"` skips them
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
 
 
 def test_there_are_notebooks() -> None:
     assert [p.name for p in NOTEBOOKS] == [
-        "01-quickstart.ipynb", "02-campaign-report.ipynb", "03-explorer.ipynb",
-    ]  # fmt: skip
+        "01-quickstart.ipynb",
+        "02-campaign-report.ipynb",
+        "03-explorer.ipynb",
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
@@ -47,12 +51,16 @@ def test_runs_top_to_bottom_without_a_token(path: Path) -> None:
 def test_a_bare_filter_panel_call_shows_the_panel_once() -> None:
     from nbformat.v4 import new_code_cell, new_notebook
 
-    notebook = new_notebook(cells=[
-        new_code_cell("import timepay_notebook as tp\nclient = tp.connect(sandbox_logs=50, progress=False)"),
-        new_code_cell("tp.filter_panel(client)"),  # displays, and is the cell's value
-        new_code_cell("panel = tp.filter_panel(client)"),
-        new_code_cell("panel"),  # shown again, on purpose, in a later cell
-    ])  # fmt: skip
+    notebook = new_notebook(
+        cells=[
+            new_code_cell(
+                "import timepay_notebook as tp\nclient = tp.connect(sandbox_logs=50, progress=False)"
+            ),
+            new_code_cell("tp.filter_panel(client)"),  # displays, and is the cell's value
+            new_code_cell("panel = tp.filter_panel(client)"),
+            new_code_cell("panel"),  # shown again, on purpose, in a later cell
+        ]
+    )
     execute(notebook, env={"TIMEPAY_API_TOKEN": ""}, timeout=120)
 
     def views(cell: int) -> int:

@@ -10,15 +10,10 @@ import pandas as pd
 import pytest
 
 import timepay_notebook as tp
+from tests.helpers import fast_client, ids
 from timepay_notebook.frames import to_frame
 from timepay_notebook.sandbox import Drift, Faults, SandboxServer
 from timepay_notebook.schema import SCHEMA
-
-
-def ids(records: Any) -> list[str]:
-    if isinstance(records, pd.DataFrame):
-        return records["call_id"].fillna(records["message_id"]).tolist()
-    return [r.get("call_id") or r["message_id"] for r in records]
 
 
 @pytest.fixture(scope="module")
@@ -27,12 +22,6 @@ def client(sandbox: SandboxServer) -> Iterator[tp.TimePayClient]:
         sandbox.token, sandbox.url, max_workers=4, progress=False, cache=False
     ) as c:
         yield c
-
-
-def fast_client(srv: SandboxServer, **kwargs: Any) -> tp.TimePayClient:
-    options: dict[str, Any] = {"max_workers": 4, "progress": False, "backoff": 0.01, "cache": False}
-    options |= kwargs
-    return tp.TimePayClient(srv.token, srv.url, **options)
 
 
 FILTER_CASES: list[tuple[dict[str, Any], dict[str, str]]] = [
@@ -47,19 +36,40 @@ FILTER_CASES: list[tuple[dict[str, Any], dict[str, str]]] = [
     ({"agent_id": "lGJVyhgvayGDtfsfdfdf"}, {"agent_id": "lGJVyhgvayGDtfsfdfdf"}),
     ({"start_time": "2026-02-01"}, {"start_time": "2026-02-01T00:00:00"}),
     ({"end_time": "2026-01-17"}, {"end_time": "2026-01-17T23:59:59"}),
-    ({"start_time": "2026-01-17", "end_time": "2026-01-17"},
-     {"start_time": "2026-01-17T00:00:00", "end_time": "2026-01-17T23:59:59"}),
-    ({"type": "call", "status": "No Contact", "disposition": "Voicemail",
-      "start_time": "2026-01-01T00:00:00", "end_time": "2026-01-31T23:59:59"},
-     {"type": "call", "status": "No Contact", "disposition": "Voicemail",
-      "start_time": "2026-01-01T00:00:00", "end_time": "2026-01-31T23:59:59"}),
-    ({"from_phone": "+918035450808", "type": "call", "start_time": pd.Timestamp("2026-02-01")},
-     {"from_phone": "+918035450808", "type": "call", "start_time": "2026-02-01T00:00:00"}),
-    ({"type": "whatsapp", "campaign_id": "tcELESaJAtDfnWxJvzLU", "status": "Completed"},
-     {"type": "whatsapp", "campaign_id": "tcELESaJAtDfnWxJvzLU", "status": "Completed"}),
+    (
+        {"start_time": "2026-01-17", "end_time": "2026-01-17"},
+        {"start_time": "2026-01-17T00:00:00", "end_time": "2026-01-17T23:59:59"},
+    ),
+    (
+        {
+            "type": "call",
+            "status": "No Contact",
+            "disposition": "Voicemail",
+            "start_time": "2026-01-01T00:00:00",
+            "end_time": "2026-01-31T23:59:59",
+        },
+        {
+            "type": "call",
+            "status": "No Contact",
+            "disposition": "Voicemail",
+            "start_time": "2026-01-01T00:00:00",
+            "end_time": "2026-01-31T23:59:59",
+        },
+    ),
+    (
+        {"from_phone": "+918035450808", "type": "call", "start_time": pd.Timestamp("2026-02-01")},
+        {"from_phone": "+918035450808", "type": "call", "start_time": "2026-02-01T00:00:00"},
+    ),
+    (
+        {"type": "whatsapp", "campaign_id": "tcELESaJAtDfnWxJvzLU", "status": "Completed"},
+        {"type": "whatsapp", "campaign_id": "tcELESaJAtDfnWxJvzLU", "status": "Completed"},
+    ),
     ({"campaign_id": "no-such-campaign"}, {"campaign_id": "no-such-campaign"}),
-    ({"type": "call", "disposition": "No Response"}, {"type": "call", "disposition": "No Response"}),
-]  # fmt: skip
+    (
+        {"type": "call", "disposition": "No Response"},
+        {"type": "call", "disposition": "No Response"},
+    ),
+]
 
 
 @pytest.mark.parametrize(("filters", "wire"), FILTER_CASES)
@@ -243,6 +253,7 @@ def test_retry_after_seconds_is_honoured() -> None:
     assert log[1].at - log[0].at >= 0.95
 
 
+@pytest.mark.slow
 def test_retry_after_http_date_is_honoured() -> None:
     faults = Faults(schedule={2: "429"}, retry_after=2, retry_after_date=True)
     with SandboxServer(n_logs=30, faults=faults) as srv:
@@ -270,6 +281,7 @@ def test_concurrency_is_lowered_under_429_and_raised_again() -> None:
     assert concurrency["final"] == 8
 
 
+@pytest.mark.slow
 def test_a_concurrency_limit_on_the_server_is_respected() -> None:
     with SandboxServer(n_logs=600, latency=0.02, max_in_flight=3) as srv:
         with fast_client(srv, max_workers=8, retries=10) as c:
@@ -314,8 +326,9 @@ def test_count_mismatch_warns_and_is_recorded() -> None:
         with fast_client(srv, max_workers=1) as c:
             frame = c.load_logs()
     assert frame.attrs["count_mismatch"] == {
-        "server_total": frame.attrs["total"], "unique_logs": len(frame),
-    }  # fmt: skip
+        "server_total": frame.attrs["total"],
+        "unique_logs": len(frame),
+    }
     assert len(frame) == len(set(ids(frame)))
 
 

@@ -1,6 +1,6 @@
 """The `.timepay` accessor: summaries and KPIs against hand-worked numbers and independent groupbys.
 
-`SMALL` is ten logs whose every figure below was worked out by hand from this table:
+`small` (the fixture; the records are `tests.helpers.small_records()`) is ten logs whose every figure below was worked out by hand from this table:
 
     #  type      campaign loan to          status     disposition     sec  start (weekday hour)
     0  call      A        L1   9000000001  Completed  Promise to Pay  120  Mon 10  {5000}
@@ -20,59 +20,17 @@ from __future__ import annotations
 import copy
 import math
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import timepay_notebook  # noqa: F401 - registers df.timepay
+from tests.helpers import NAMES, small_records
 from timepay_notebook import accessor, masking, presentation
 from timepay_notebook.export import write_frame
 from timepay_notebook.frames import empty_frame, to_frame
 from timepay_notebook.sandbox import SandboxServer
-
-ROWS = [
-    ("call", "A", "L1", "9000000001", "Completed", "Promise to Pay", 120, "2026-01-05T10:15:00"),
-    ("call", "A", "L1", "9000000001", "No Contact", "Voicemail", 20, "2026-01-05T11:00:00"),
-    ("call", "A", "L2", "9000000002", "No Contact", "No Answer", 0, "2026-01-06T10:30:00"),
-    ("call", "A", "L2", "9000000002", "Completed", "Wrong Number", 15, "2026-01-06T18:00:00"),
-    ("call", "B", "L3", "9000000003", "Failed", "Network Error", 0, "2026-01-06T18:30:00"),
-    ("call", "B", "L3", "9000000003", "Completed", "Dispute", 300, "2026-01-07T10:05:00"),
-    ("whatsapp", "B", "L3", "9000000003", "Completed", "Promise to Pay", None, "2026-01-07T19:00:00"),
-    ("whatsapp", "B", "L4", "9000000004", "No Contact", "No Response", None, "2026-01-07T19:00:00"),
-    ("whatsapp", "C", "L4", "9000000004", "Failed", "Undelivered", None, "2026-01-08T10:00:00"),
-    ("call", "C", "L4", "9000000004", "Completed", "Not Interested", 45, "2026-01-08T10:45:00"),
-]  # fmt: skip
-NAMES = {"L1": "Asha Rao", "L2": "Vikram Sethi", "L3": "Meera Iyer", "L4": "Rohan Das"}
-EXTRACTED: dict[int, Any] = {
-    0: {"promised_amount": 5000, "promised_date": "2026-01-10"},
-    6: {"promised_amount": 2500, "promised_date": "2026-01-12"},
-    8: None,
-}
-
-
-def small_records() -> list[dict[str, Any]]:
-    records = []
-    for i, (kind, campaign, loan, to, status, disposition, seconds, start) in enumerate(ROWS):
-        record: dict[str, Any] = {
-            "call_id" if kind == "call" else "message_id": f"id{i}",
-            "date": start[:10], "start_time": start, "end_time": start,
-            "campaign_name": f"Campaign {campaign}", "campaign_id": campaign,
-            "name": NAMES[loan], "loan_id": f"LOAN-{loan}", "from": "+918035450808", "to": to,
-            "status": status, "disposition": disposition,
-            "extracted_data": EXTRACTED.get(i, {}), "summary": f"Log {i}.",
-            "agent_id": "bot" if kind == "whatsapp" else "agent", "type": kind,
-        }  # fmt: skip
-        if kind == "call":
-            record["duration"] = seconds
-        records.append(record)
-    return records
-
-
-@pytest.fixture
-def small() -> pd.DataFrame:
-    return to_frame(small_records())
 
 
 @pytest.fixture(scope="module")
@@ -107,8 +65,17 @@ def test_no_method_modifies_the_frame(small: pd.DataFrame) -> None:
     small.attrs["filters"] = {"phone": "9000000001"}
     before = small.copy()
     cells, attrs = copy.deepcopy(small["extracted_data"].tolist()), copy.deepcopy(small.attrs)
-    for name in ("disposition_summary", "duration_summary", "kpis", "by_hour", "by_weekday",
-                 "attempts_per_loan", "daily", "extracted", "mask_pii"):  # fmt: skip
+    for name in (
+        "disposition_summary",
+        "duration_summary",
+        "kpis",
+        "by_hour",
+        "by_weekday",
+        "attempts_per_loan",
+        "daily",
+        "extracted",
+        "mask_pii",
+    ):
         getattr(small.timepay, name)()
     pd.testing.assert_frame_equal(small, before)
     assert small["extracted_data"].tolist() == cells
@@ -122,11 +89,17 @@ def test_disposition_summary_by_hand(small: pd.DataFrame) -> None:
     table = small.timepay.disposition_summary()
     assert table.index.names == ["status", "disposition"]
     assert list(table.index) == [
-        ("Completed", "Promise to Pay"), ("Completed", "Not Interested"),
-        ("Completed", "Wrong Number"), ("Completed", "Dispute"),
-        ("No Contact", "Voicemail"), ("No Contact", "No Answer"), ("No Contact", "No Response"),
-        ("Failed", "Network Error"), ("Failed", "Undelivered"), ("Total", "Total"),
-    ]  # fmt: skip
+        ("Completed", "Promise to Pay"),
+        ("Completed", "Not Interested"),
+        ("Completed", "Wrong Number"),
+        ("Completed", "Dispute"),
+        ("No Contact", "Voicemail"),
+        ("No Contact", "No Answer"),
+        ("No Contact", "No Response"),
+        ("Failed", "Network Error"),
+        ("Failed", "Undelivered"),
+        ("Total", "Total"),
+    ]
     assert table["count"].tolist() == [2, 1, 1, 1, 1, 1, 1, 1, 1, 10]
     assert table["share"].tolist() == pytest.approx([0.2, *[0.1] * 8, 1.0])
     assert table["status_share"].tolist() == pytest.approx([0.5] * 4 + [0.3] * 3 + [0.2] * 2 + [1])
@@ -136,8 +109,11 @@ def test_disposition_summary_by_hand(small: pd.DataFrame) -> None:
 def test_disposition_summary_grouped_by_hand(small: pd.DataFrame) -> None:
     table = small.timepay.disposition_summary(by="campaign_name")
     c = table.loc["Campaign C"]
-    assert list(c.index) == [("Completed", "Not Interested"), ("Failed", "Undelivered"),
-                             ("Total", "Total")]  # fmt: skip
+    assert list(c.index) == [
+        ("Completed", "Not Interested"),
+        ("Failed", "Undelivered"),
+        ("Total", "Total"),
+    ]
     assert c["count"].tolist() == [1, 1, 2]
     assert c["share"].tolist() == [0.5, 0.5, 1.0]
     assert list(table.index.get_level_values(0).unique()) == [
@@ -172,13 +148,20 @@ def test_duration_summary_by_hand(small: pd.DataFrame) -> None:
 def test_kpis_by_hand(small: pd.DataFrame) -> None:
     row = small.timepay.kpis().loc["All"]
     expected = {
-        "attempts": 10, "unique_loans": 4, "unique_customers": 4,
+        "attempts": 10,
+        "unique_loans": 4,
+        "unique_customers": 4,
         "contacts": 4,  # five Completed, less one Wrong Number
-        "contact_rate": 0.4, "promises_to_pay": 2, "ptp_rate": 0.2, "ptp_per_contact": 0.5,
+        "contact_rate": 0.4,
+        "promises_to_pay": 2,
+        "ptp_rate": 0.2,
+        "ptp_per_contact": 0.5,
         "voicemail_rate": 1 / 7,  # one voicemail in seven calls
-        "failure_rate": 0.2, "avg_connected_seconds": 120.0, "attempts_per_loan": 2.5,
+        "failure_rate": 0.2,
+        "avg_connected_seconds": 120.0,
+        "attempts_per_loan": 2.5,
         "promised_amount": 7500.0,
-    }  # fmt: skip
+    }
     assert list(row.index) == list(expected)
     assert row.to_dict() == pytest.approx(expected)
 
@@ -276,7 +259,10 @@ def test_kpis_grouped_match_an_independent_groupby(sandbox_frame: pd.DataFrame) 
         seconds.to_numpy(), nan_ok=True
     )
     amounts = df["extracted_data"].map(lambda d: d.get("promised_amount", 0))
-    assert table["promised_amount"].to_dict() == amounts.groupby([df[k] for k in by], observed=True).sum().astype(float).to_dict()  # fmt: skip
+    assert (
+        table["promised_amount"].to_dict()
+        == amounts.groupby([df[k] for k in by], observed=True).sum().astype(float).to_dict()
+    )
     assert table["contact_rate"].between(0, 1).all()
 
 
@@ -437,8 +423,11 @@ def pii_frame() -> pd.DataFrame:
     records[5]["summary"] = (
         "Dispute about penalty charges on loan LOAN-L3; call back on +91 90000 00003."
     )
-    records[0]["extracted_data"] = {**records[0]["extracted_data"], "alt_phone": 9000000002,
-                                    "note": "ASHA RAO asked for LOAN-L1 receipt"}  # fmt: skip
+    records[0]["extracted_data"] = {
+        **records[0]["extracted_data"],
+        "alt_phone": 9000000002,
+        "note": "ASHA RAO asked for LOAN-L1 receipt",
+    }
     frame = to_frame(records).assign(notes="Meera's number 9123456789")
     frame.attrs["filters"] = {"phone": "9000000001", "from_phone": "+918035450808"}
     return frame
@@ -448,8 +437,18 @@ def test_mask_pii_leaves_no_name_phone_or_loan_id() -> None:
     frame = pii_frame()
     masked = frame.timepay.mask_pii(key="team secret")
     text = masked.to_csv() + repr(masked.attrs) + repr(masked["extracted_data"].tolist())
-    secrets_ = {*frame["name"], *frame["loan_id"], *frame["to"], *frame["from"], "8035450808",
-                "9123456789", "90000 00003", "ASHA", "Meera", "Sethi"}  # fmt: skip
+    secrets_ = {
+        *frame["name"],
+        *frame["loan_id"],
+        *frame["to"],
+        *frame["from"],
+        "8035450808",
+        "9123456789",
+        "90000 00003",
+        "ASHA",
+        "Meera",
+        "Sethi",
+    }
     secrets_ |= {word for name in NAMES.values() for word in name.split()}
     assert [s for s in secrets_ if s in text] == []
     assert masked.loc[0, "name"].startswith("Customer ")

@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 import timepay_notebook  # noqa: F401 - registers df.timepay
-from timepay_notebook.frames import empty_frame, to_frame
+from timepay_notebook.frames import empty_frame
 from timepay_notebook.report import commentary
-
-from .test_accessor import small_records
-
-
-@pytest.fixture
-def small() -> pd.DataFrame:
-    return to_frame(small_records())
 
 
 def test_headline(small: pd.DataFrame) -> None:

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import timepay_notebook as tp
+from tests.helpers import fast_client
 from timepay_notebook.explorer.panel import LogExplorer, filter_panel
 from timepay_notebook.explorer.runner import LatestRunner
 from timepay_notebook.sandbox import Faults, RequestRecord, SandboxServer
@@ -38,14 +39,9 @@ def slow() -> Iterator[SandboxServer]:
         yield server
 
 
-def client_for(server: SandboxServer, **options: Any) -> tp.TimePayClient:
-    settings: dict[str, Any] = {"cache": False, "progress": False, "backoff": 0.01}
-    return tp.TimePayClient(server.token, server.url, **(settings | options))
-
-
 @pytest.fixture
 def client(srv: SandboxServer) -> Iterator[tp.TimePayClient]:
-    with client_for(srv) as c:
+    with fast_client(srv) as c:
         yield c
 
 
@@ -145,6 +141,7 @@ def test_the_result_shows_kpis_dispositions_a_plot_and_rows(srv: SandboxServer, 
     assert f"TimePay logs: {len(frame):,} (phone={PHONE})" in text and "Contact rate" in text
 
 
+@pytest.mark.slow
 def test_set_filters_queries_at_once_and_none_clears_a_filter(
     srv: SandboxServer, client: tp.TimePayClient, make: Make
 ) -> None:
@@ -179,6 +176,7 @@ def test_set_filters_rejects_a_bad_filter_before_changing_anything(
 # -- live: debouncing and staleness ------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_five_quick_widget_changes_make_one_query(
     srv: SandboxServer, client: tp.TimePayClient, make: Make
 ) -> None:
@@ -199,6 +197,7 @@ def test_five_quick_widget_changes_make_one_query(
     same_data(panel.frame, client.load_logs(**wire))
 
 
+@pytest.mark.slow
 def test_typing_a_phone_number_queries_only_the_whole_number(
     srv: SandboxServer, make: Make
 ) -> None:
@@ -214,10 +213,11 @@ def test_typing_a_phone_number_queries_only_the_whole_number(
     assert set(panel.frame["to"]) == {PHONE}
 
 
+@pytest.mark.slow
 def test_a_pull_superseded_by_a_newer_query_stops_and_is_never_shown(
     slow: SandboxServer, make: Make
 ) -> None:
-    with client_for(slow) as client:
+    with fast_client(slow) as client:
         other = slow.truth()[0]["to"]
         panel = make(client, phone=PHONE)
         panel.wait(10)
@@ -240,8 +240,9 @@ def test_a_pull_superseded_by_a_newer_query_stops_and_is_never_shown(
         same_data(panel.frame, client.load_logs(phone=other))
 
 
+@pytest.mark.slow
 def test_a_count_answered_after_a_newer_query_started_is_dropped(make: Make) -> None:
-    with SandboxServer(n_logs=20, latency=0.1) as server, client_for(server) as client:
+    with SandboxServer(n_logs=20, latency=0.1) as server, fast_client(server) as client:
         panel = make(client, type="call")
         panel.wait(10)
         frames: list[pd.DataFrame] = []
@@ -260,7 +261,7 @@ def test_a_count_answered_after_a_newer_query_started_is_dropped(make: Make) -> 
 
 
 def test_wait_times_out_while_a_query_runs(slow: SandboxServer, make: Make) -> None:
-    with client_for(slow) as client:
+    with fast_client(slow) as client:
         panel = make(client)
         with pytest.raises(TimeoutError):
             panel.wait(timeout=0.01)
@@ -274,7 +275,7 @@ def test_wait_times_out_while_a_query_runs(slow: SandboxServer, make: Make) -> N
 
 def test_an_api_error_is_shown_inline_and_the_next_good_query_clears_it() -> None:
     with SandboxServer(n_logs=50, faults=Faults(schedule={1: "500"})) as server:
-        with client_for(server, retries=0) as client, LogExplorer(client, debounce=0.05) as panel:
+        with fast_client(server, retries=0) as client, LogExplorer(client, debounce=0.05) as panel:
             panel.wait(10)
             assert isinstance(panel.error, tp.APIError) and panel.error.status == 500
             assert "Could not load the logs" in panel.view.error.value
@@ -302,6 +303,7 @@ def test_a_wrong_token_is_shown_without_the_token(srv: SandboxServer, make: Make
         assert not any(secret in text for text in shown)
 
 
+@pytest.mark.slow
 def test_a_bad_typed_value_is_a_filter_error_shown_inline_and_sends_nothing(
     srv: SandboxServer, client: tp.TimePayClient, make: Make
 ) -> None:
@@ -321,6 +323,7 @@ def test_a_bad_typed_value_is_a_filter_error_shown_inline_and_sends_nothing(
     same_data(panel.frame, client.load_logs(type="call", phone=PHONE))
 
 
+@pytest.mark.slow
 def test_a_failing_callback_is_reported_and_the_panel_keeps_working(make: Make) -> None:
     panel = make(type="call")
     panel.wait(10)
@@ -357,6 +360,7 @@ def test_choices_are_learned_from_the_data(srv: SandboxServer, make: Make) -> No
     assert set(controls.campaign.widget.options) == {"(all)", *truth["campaign_name"]}
 
 
+@pytest.mark.slow
 def test_campaigns_are_shown_by_name_and_sent_by_id(
     srv: SandboxServer, client: tp.TimePayClient, make: Make
 ) -> None:
@@ -447,6 +451,7 @@ def test_filter_panel_shows_the_panel_in_ipython(
         panel.wait(10)
 
 
+@pytest.mark.slow
 def test_panels_share_no_state(srv: SandboxServer, make: Make) -> None:
     calls, whatsapp = make(type="call"), make(type="whatsapp")
     calls.wait(10)

@@ -19,16 +19,13 @@ import requests
 import requests_cache
 
 import timepay_notebook as tp
+from tests.helpers import fast_client, ids
 from timepay_notebook.cache import expire_after
 from timepay_notebook.cli import main
 from timepay_notebook.frames import to_frame
 from timepay_notebook.sandbox import Faults, SandboxServer
 
 CLOSED = {"start_time": "2026-01-01", "end_time": "2026-01-31"}  # long past: a closed window
-
-
-def ids(frame: pd.DataFrame) -> list[str]:
-    return frame["call_id"].fillna(frame["message_id"]).tolist()
 
 
 @pytest.fixture
@@ -42,7 +39,7 @@ def srv() -> Iterator[SandboxServer]:
 def client(
     srv: SandboxServer, path: Path, token: str = "token-acme", **kwargs: Any
 ) -> tp.TimePayClient:
-    return tp.TimePayClient(token, srv.url, cache=path, progress=False, backoff=0.01, **kwargs)
+    return fast_client(srv, token=token, cache=path, **kwargs)
 
 
 def test_a_second_identical_load_sends_no_request(srv: SandboxServer, tmp_path: Path) -> None:
@@ -197,6 +194,7 @@ print(len(frame), frame["call_id"].fillna(frame["message_id"]).nunique())
 """
 
 
+@pytest.mark.slow
 def test_two_processes_share_one_cache_file(srv: SandboxServer, tmp_path: Path) -> None:
     cache = tmp_path / "c.sqlite"
     procs = [

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import get
 from timepay_notebook.sandbox import SandboxServer
-
-from .helpers import get
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +90,7 @@ def test_durations_follow_the_outcome(big: SandboxServer) -> None:
     assert 5 < median("Voicemail") < 60
 
 
+@pytest.mark.slow
 def test_dispositions_belong_to_their_status(big: SandboxServer) -> None:
     pairs = Counter((r["status"], r["disposition"]) for r in big.truth())
     statuses = defaultdict(set)

@@ -9,9 +9,8 @@ import time
 import pytest
 import requests
 
+from tests.helpers import get
 from timepay_notebook.sandbox import Drift, Faults, SandboxServer
-
-from .helpers import get
 
 
 @pytest.fixture

@@ -15,26 +15,51 @@ from timepay_notebook.frames import FrameBuilder, to_frame
 from timepay_notebook.schema import SCHEMA
 
 CALL = {
-    "call_id": "KjbdfYCefvutafHGCDhgfhgafhdyfyg", "date": "2026-01-17",
-    "start_time": "2026-01-17T08:33:36", "end_time": "2026-01-17T08:35:08",
-    "campaign_name": "August EMI Reminder Campaign", "campaign_id": "LKsfiGVdygfvYFGCdygayhf",
-    "name": "John Wick", "loan_id": "LOAN-ABC-123", "duration": 14, "direction": "outbound",
-    "from": "+918888888888", "to": "9999999999", "status": "No Contact", "disposition": "Voicemail",
+    "call_id": "KjbdfYCefvutafHGCDhgfhgafhdyfyg",
+    "date": "2026-01-17",
+    "start_time": "2026-01-17T08:33:36",
+    "end_time": "2026-01-17T08:35:08",
+    "campaign_name": "August EMI Reminder Campaign",
+    "campaign_id": "LKsfiGVdygfvYFGCdygayhf",
+    "name": "John Wick",
+    "loan_id": "LOAN-ABC-123",
+    "duration": 14,
+    "direction": "outbound",
+    "from": "+918888888888",
+    "to": "9999999999",
+    "status": "No Contact",
+    "disposition": "Voicemail",
     "transcript_id": "7437557f-7ab9-4012-b411-a6f534c5aaf0",
-    "recording_id": "9242c009-1f8f-4bd6-a40c-e40926d1fd88", "extracted_data": {},
+    "recording_id": "9242c009-1f8f-4bd6-a40c-e40926d1fd88",
+    "extracted_data": {},
     "summary": "Customer acknowledged the pending EMI of ₹12,500 due on August 15 and promised to deposit the amount by tomorrow.",
-    "agent_id": "lGJVyhgvayGDtfsfdfdf", "disposition_id": "YefgTYRCdygdygw", "type": "call",
-}  # fmt: skip
+    "agent_id": "lGJVyhgvayGDtfsfdfdf",
+    "disposition_id": "YefgTYRCdygdygw",
+    "type": "call",
+}
 MESSAGE = {
-    "message_id": "wamid.abc", "date": "2026-01-18", "start_time": "2026-01-18T10:00:00",
-    "end_time": "2026-01-18T10:20:00", "campaign_name": "WhatsApp EMI Nudge",
-    "campaign_id": "tcELESaJAtDfnWxJvzLU", "name": "Priya Naidu", "loan_id": "LOAN-XYZ-1",
-    "direction": "outbound", "from": "+919892100100", "to": "8888889956", "status": "Completed",
-    "disposition": "Promise to Pay", "message_status": "read", "template_name": "emi_nudge",
+    "message_id": "wamid.abc",
+    "date": "2026-01-18",
+    "start_time": "2026-01-18T10:00:00",
+    "end_time": "2026-01-18T10:20:00",
+    "campaign_name": "WhatsApp EMI Nudge",
+    "campaign_id": "tcELESaJAtDfnWxJvzLU",
+    "name": "Priya Naidu",
+    "loan_id": "LOAN-XYZ-1",
+    "direction": "outbound",
+    "from": "+919892100100",
+    "to": "8888889956",
+    "status": "Completed",
+    "disposition": "Promise to Pay",
+    "message_status": "read",
+    "template_name": "emi_nudge",
     "extracted_data": {"promised_amount": 12500, "promised_date": "2026-01-20"},
-    "summary": "Promised.", "agent_id": "waBot", "disposition_id": "PtP", "type": "whatsapp",
+    "summary": "Promised.",
+    "agent_id": "waBot",
+    "disposition_id": "PtP",
+    "type": "whatsapp",
     "button_clicked": "Pay now",
-}  # fmt: skip
+}
 
 
 def assert_schema(frame: pd.DataFrame) -> None:
@@ -154,6 +179,7 @@ records = st.lists(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(batches=st.lists(records, max_size=4))
 def test_random_and_malformed_records_never_crash(batches: list[list[dict[str, Any]]]) -> None:

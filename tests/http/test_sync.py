@@ -17,21 +17,13 @@ import pandas as pd
 import pytest
 
 import timepay_notebook as tp
+from tests.helpers import fast_client
 from timepay_notebook.errors import IncompleteSyncError, StoreError, StoreMismatchError
 from timepay_notebook.frames import to_frame
 from timepay_notebook.sandbox import Faults, SandboxServer
 from timepay_notebook.store import SyncResult, read_store, sync_logs
 from timepay_notebook.store.files import MANIFEST, Store
 from timepay_notebook.store.spans import to_seconds, to_wire
-
-
-def fast_client(srv: SandboxServer, **kwargs: Any) -> tp.TimePayClient:
-    options: dict[str, Any] = {"progress": False, "backoff": 0.01, "cache": False} | kwargs
-    return tp.TimePayClient(srv.token, srv.url, **options)
-
-
-def ids(frame: pd.DataFrame) -> list[str]:
-    return frame["call_id"].fillna(frame["message_id"]).tolist()
 
 
 def assert_store_is_the_truth(path: Path, srv: SandboxServer, **wire: str) -> None:
@@ -44,6 +36,7 @@ def manifest(path: Path) -> dict[str, Any]:
     return json.loads((path / MANIFEST).read_text())
 
 
+@pytest.mark.slow
 def test_a_second_sync_fetches_only_the_new_logs(tmp_path: Path) -> None:
     with SandboxServer(n_logs=1500, seed=3) as srv, fast_client(srv) as client:
         first = sync_logs(tmp_path, client=client, window_logs=300)
@@ -65,6 +58,7 @@ def test_a_second_sync_fetches_only_the_new_logs(tmp_path: Path) -> None:
         assert third.added == third.page_requests == 0 and srv.stats.requests <= 3
 
 
+@pytest.mark.slow
 def test_a_sync_that_fails_part_way_keeps_what_completed_and_the_rerun_finishes(
     tmp_path: Path,
 ) -> None:
@@ -101,6 +95,7 @@ with tp.TimePayClient(os.environ["T_TOKEN"], os.environ["T_URL"], cache=False, p
 """
 
 
+@pytest.mark.slow
 def test_a_killed_sync_resumes_without_duplicates(tmp_path: Path) -> None:
     with SandboxServer(n_logs=1500, seed=8, latency=0.01) as srv:
         env = {**os.environ, "T_TOKEN": srv.token, "T_URL": srv.url}
@@ -128,6 +123,7 @@ def test_a_killed_sync_resumes_without_duplicates(tmp_path: Path) -> None:
         assert_store_is_the_truth(tmp_path, srv)
 
 
+@pytest.mark.slow
 def test_late_arrivals_inside_the_overlap_are_picked_up(tmp_path: Path) -> None:
     with SandboxServer(n_logs=2000, seed=4) as srv, fast_client(srv) as client:
         sync_logs(tmp_path, client=client)
@@ -140,6 +136,7 @@ def test_late_arrivals_inside_the_overlap_are_picked_up(tmp_path: Path) -> None:
         assert_store_is_the_truth(tmp_path, srv)
 
 
+@pytest.mark.slow
 def test_late_arrivals_before_the_overlap_need_a_longer_overlap(tmp_path: Path) -> None:
     with SandboxServer(n_logs=600, seed=4) as srv, fast_client(srv) as client:
         sync_logs(tmp_path, client=client)
@@ -151,6 +148,7 @@ def test_late_arrivals_before_the_overlap_need_a_longer_overlap(tmp_path: Path) 
         assert_store_is_the_truth(tmp_path, srv)
 
 
+@pytest.mark.slow
 def test_overlap_check_fetch_refetches_the_overlap(tmp_path: Path) -> None:
     with SandboxServer(n_logs=900, seed=2) as srv, fast_client(srv) as client:
         sync_logs(tmp_path, client=client)
@@ -162,6 +160,7 @@ def test_overlap_check_fetch_refetches_the_overlap(tmp_path: Path) -> None:
         assert_store_is_the_truth(tmp_path, srv)
 
 
+@pytest.mark.slow
 def test_an_explicit_range_and_a_later_backfill(tmp_path: Path) -> None:
     march = {"start_time": "2026-03-01T00:00:00", "end_time": "2026-03-15T23:59:59"}
     with SandboxServer(n_logs=900, seed=6) as srv, fast_client(srv) as client:
@@ -174,6 +173,7 @@ def test_an_explicit_range_and_a_later_backfill(tmp_path: Path) -> None:
         assert_store_is_the_truth(tmp_path, srv, start_time="2026-02-01T00:00:00")
 
 
+@pytest.mark.slow
 def test_a_store_keeps_one_filter_set(tmp_path: Path) -> None:
     with SandboxServer(n_logs=300, seed=1) as srv, fast_client(srv) as client:
         sync_logs(tmp_path, client=client, type="call")
@@ -210,6 +210,7 @@ def test_one_sync_writes_at_a_time(tmp_path: Path) -> None:
             sync_logs(tmp_path, client=client)
 
 
+@pytest.mark.slow
 def test_windows_share_the_clients_requests_in_flight(tmp_path: Path) -> None:
     with (
         SandboxServer(n_logs=1000, seed=9, latency=0.01) as srv,

@@ -8,15 +8,32 @@ from typing import Any
 import pytest
 import requests
 
+from tests.helpers import LOGS, all_pages, get
 from timepay_notebook.sandbox import SandboxServer
 
-from .helpers import LOGS, all_pages, get
-
 CALL_FIELDS = [
-    "call_id", "date", "start_time", "end_time", "campaign_name", "campaign_id", "name", "loan_id",
-    "duration", "direction", "from", "to", "status", "disposition", "transcript_id", "recording_id",
-    "extracted_data", "summary", "agent_id", "disposition_id", "type",
-]  # fmt: skip
+    "call_id",
+    "date",
+    "start_time",
+    "end_time",
+    "campaign_name",
+    "campaign_id",
+    "name",
+    "loan_id",
+    "duration",
+    "direction",
+    "from",
+    "to",
+    "status",
+    "disposition",
+    "transcript_id",
+    "recording_id",
+    "extracted_data",
+    "summary",
+    "agent_id",
+    "disposition_id",
+    "type",
+]
 
 
 def test_first_page_matches_the_documented_shape(sandbox: SandboxServer) -> None:
@@ -27,9 +44,13 @@ def test_first_page_matches_the_documented_shape(sandbox: SandboxServer) -> None
     assert body["success"] is True
     assert len(body["data"]) == 10
     assert body["pagination"] == {
-        "page": 1, "per_page": 10, "total": 2450, "total_pages": 245,
-        "has_next": True, "has_prev": False,
-    }  # fmt: skip
+        "page": 1,
+        "per_page": 10,
+        "total": 2450,
+        "total_pages": 245,
+        "has_next": True,
+        "has_prev": False,
+    }
 
 
 def test_call_records_have_the_example_fields_in_order(sandbox: SandboxServer) -> None:
@@ -54,9 +75,13 @@ def test_last_partial_page_and_past_the_end() -> None:
         last = get(srv, s, page=3).json()
         assert len(last["data"]) == 3
         assert last["pagination"] == {
-            "page": 3, "per_page": 10, "total": 23, "total_pages": 3,
-            "has_next": False, "has_prev": True,
-        }  # fmt: skip
+            "page": 3,
+            "per_page": 10,
+            "total": 23,
+            "total_pages": 3,
+            "has_next": False,
+            "has_prev": True,
+        }
         past = get(srv, s, page=4).json()
         assert past["data"] == []
         assert past["pagination"]["has_next"] is False
@@ -129,15 +154,23 @@ def test_time_range_is_inclusive_on_start_time(sandbox: SandboxServer) -> None:
 def test_combined_filters_intersect(sandbox: SandboxServer, http: requests.Session) -> None:
     everything = sandbox.truth()
     expected = [
-        r for r in everything
-        if r["type"] == "call" and r["status"] == "No Contact" and r["disposition"] == "Voicemail"
+        r
+        for r in everything
+        if r["type"] == "call"
+        and r["status"] == "No Contact"
+        and r["disposition"] == "Voicemail"
         and "2026-01-01T00:00:00" <= r["start_time"] <= "2026-01-31T23:59:59"
-    ]  # fmt: skip
+    ]
     assert expected
     got = all_pages(
-        sandbox, http, type="call", status="No Contact", disposition="Voicemail",
-        start_time="2026-01-01T00:00:00", end_time="2026-01-31T23:59:59",
-    )  # fmt: skip
+        sandbox,
+        http,
+        type="call",
+        status="No Contact",
+        disposition="Voicemail",
+        start_time="2026-01-01T00:00:00",
+        end_time="2026-01-31T23:59:59",
+    )
     assert got == expected
 
 
@@ -207,8 +240,10 @@ def test_bad_requests_get_a_json_400_naming_the_problem(
 
 
 def test_repeated_parameter_is_a_400(sandbox: SandboxServer, http: requests.Session) -> None:
-    r = http.get(f"{sandbox.url}{LOGS}?type=call&type=whatsapp",
-                 headers={"Authorization": f"Bearer {sandbox.token}"})  # fmt: skip
+    r = http.get(
+        f"{sandbox.url}{LOGS}?type=call&type=whatsapp",
+        headers={"Authorization": f"Bearer {sandbox.token}"},
+    )
     assert r.status_code == 400
     assert "'type' was given 2 times" in r.json()["message"]
 

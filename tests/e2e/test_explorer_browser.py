@@ -15,12 +15,19 @@ import pytest
 
 from timepay_notebook.sandbox import SandboxServer
 
-ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # kernels and browsers: `pytest -m "not slow"` skips them
+
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:
@@ -47,14 +54,25 @@ def test_the_explorer_follows_a_changed_filter(
 
     with SandboxServer(n_logs=1200, seed=3) as srv:
         port = free_port()
-        env = {**os.environ, "TIMEPAY_API_TOKEN": srv.token, "TIMEPAY_BASE_URL": srv.url,
-               "TIMEPAY_CACHE_DIR": str(tmp_path / "cache")}  # fmt: skip
+        env = {
+            **os.environ,
+            "TIMEPAY_API_TOKEN": srv.token,
+            "TIMEPAY_BASE_URL": srv.url,
+            "TIMEPAY_CACHE_DIR": str(tmp_path / "cache"),
+        }
         voila = Path(sys.executable).with_name("voila")
         proc = subprocess.Popen(
-            [str(voila), str(ROOT / "notebooks" / "03-explorer.ipynb"), f"--port={port}",
-             "--no-browser", "--Voila.ip=127.0.0.1"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                str(voila),
+                str(ROOT / "notebooks" / "03-explorer.ipynb"),
+                f"--port={port}",
+                "--no-browser",
+                "--Voila.ip=127.0.0.1",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             wait_for_port(port)
             with sync_playwright() as pw:

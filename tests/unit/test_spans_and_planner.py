@@ -139,8 +139,11 @@ def test_planning_never_misses_a_difference(
 def test_window_wire_form_and_pages() -> None:
     w = Window(to_seconds("2026-01-01T00:00:00"), to_seconds("2026-01-01T23:59:59"), 25, True)
     assert (w.start_time, w.end_time, w.pages, str(w)) == (
-        "2026-01-01T00:00:00", "2026-01-01T23:59:59", 3, "2026-01-01T00:00:00..2026-01-01T23:59:59",
-    )  # fmt: skip
+        "2026-01-01T00:00:00",
+        "2026-01-01T23:59:59",
+        3,
+        "2026-01-01T00:00:00..2026-01-01T23:59:59",
+    )
     assert Window(0, 0, 0, True).pages == 1
 
 

@@ -94,12 +94,25 @@ def test_export_refuses_an_unknown_format(
     assert ".parquet or .csv" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_demo_runs_from_a_fresh_process(tmp_path: Path) -> None:
     report = tmp_path / "demo.html"
     result = subprocess.run(
-        [sys.executable, "-m", "timepay_notebook", "demo", "--latency-ms", "5", "--report", str(report)],
-        capture_output=True, text=True, timeout=180, check=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "timepay_notebook",
+            "demo",
+            "--latency-ms",
+            "5",
+            "--report",
+            str(report),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
     out = result.stdout
     assert "Loaded 2,450 logs (245 pages, 8 workers)" in out
     assert "Dispositions:" in out and "Promise to Pay" in out

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -17,23 +15,12 @@ from matplotlib.container import BarContainer
 from matplotlib.image import AxesImage
 
 import timepay_notebook.accessor  # noqa: F401  registers df.timepay
-from tests.test_accessor import small_records
+from tests.helpers import small_records
 from timepay_notebook import plots
 from timepay_notebook.frames import empty_frame, to_frame
 from timepay_notebook.sandbox import SandboxServer
 
 PLOTS = ("dispositions", "durations", "daily", "hourly", "campaigns")
-
-
-@pytest.fixture(autouse=True)
-def _close_figures() -> Iterator[None]:
-    yield
-    plt.close("all")  # the figures the tests made
-
-
-@pytest.fixture
-def small() -> pd.DataFrame:
-    return to_frame(small_records())
 
 
 @pytest.fixture(scope="module")

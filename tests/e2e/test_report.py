@@ -20,7 +20,9 @@ from timepay_notebook.report.render import (
 )
 from timepay_notebook.sandbox import SandboxServer
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+pytestmark = pytest.mark.slow  # kernels and browsers: `pytest -m "not slow"` skips them
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -33,10 +35,23 @@ def srv() -> Iterator[SandboxServer]:
 @pytest.fixture(scope="module")
 def report(srv: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("report") / "january.html"
-    code = main([
-        "report", "--token", srv.token, "--base-url", srv.url, "--title", "January collections",
-        "--start_time", "2026-01-01", "--end_time", "2026-01-31", "--out", str(out),
-    ])  # fmt: skip
+    code = main(
+        [
+            "report",
+            "--token",
+            srv.token,
+            "--base-url",
+            srv.url,
+            "--title",
+            "January collections",
+            "--start_time",
+            "2026-01-01",
+            "--end_time",
+            "2026-01-31",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     return out
 
@@ -83,8 +98,22 @@ def test_include_code_shows_the_code(srv: SandboxServer, tmp_path: Path) -> None
 
 def test_mask_pii_leaves_no_customer_name_or_number(srv: SandboxServer, tmp_path: Path) -> None:
     out = tmp_path / "masked.html"
-    assert main(["report", "--token", srv.token, "--base-url", srv.url, "--mask-pii",
-                 "--include-code", "--out", str(out)]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "report",
+                "--token",
+                srv.token,
+                "--base-url",
+                srv.url,
+                "--mask-pii",
+                "--include-code",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     html = out.read_text()
     truth = srv.truth()
     for field in ("name", "to", "loan_id"):
@@ -166,6 +195,11 @@ def test_the_report_in_a_real_browser(report: Path, capsys: pytest.CaptureFixtur
 
 
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]

@@ -1,0 +1,135 @@
+"""The Parquet store's files without a server: merges, extra fields, failed writes, bad stores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import timepay_notebook as tp
+from tests.helpers import ids
+from timepay_notebook.errors import StoreError
+from timepay_notebook.frames import to_frame
+from timepay_notebook.store import files as store_module
+from timepay_notebook.store import read_store
+from timepay_notebook.store.files import MANIFEST, Manifest, Store
+from timepay_notebook.store.spans import to_seconds
+
+
+def records(n: int, **changes: Any) -> list[dict[str, Any]]:
+    """Call records a second apart on 2026-01-10, newest first, with an extra field or two."""
+    out = []
+    for i in range(n):
+        second = 59 - i
+        out.append(
+            {
+                "call_id": f"c{i}",
+                "date": "2026-01-10",
+                "start_time": f"2026-01-10T10:00:{second:02d}",
+                "end_time": f"2026-01-10T10:01:{second:02d}",
+                "status": "Completed",
+                "type": "call",
+                "duration": i,
+                "extracted_data": {"promised_amount": i} if i % 2 else {},
+                "campaign_id": "A",
+                "attempt": i,
+                "meta": {"k": [i]},
+            }
+            | changes
+        )
+    return out
+
+
+def new_store(path: Path) -> Store:
+    return Store.create(path, Manifest(filters={}, api_timezone="Asia/Kolkata", overlap_seconds=0))
+
+
+def span(start: str, end: str) -> tuple[int, int]:
+    return (to_seconds(start), to_seconds(end))
+
+
+def test_extra_fields_and_json_round_trip(tmp_path: Path) -> None:
+    store = new_store(tmp_path)
+    logs = records(6)
+    store.write_window(to_frame(logs), span("2026-01-10T00:00:00", "2026-01-10T23:59:59"))
+    store.save()
+    frame = read_store(tmp_path)
+    pd.testing.assert_frame_equal(frame, to_frame(logs))
+    assert frame["meta"].tolist() == [{"k": [i]} for i in range(6)]
+    assert frame["attempt"].dtype == "int64"
+
+
+def test_merging_a_window_replaces_its_span_and_deduplicates_by_id(tmp_path: Path) -> None:
+    store = new_store(tmp_path)
+    first = store.write_window(
+        to_frame(records(10)), span("2026-01-10T10:00:00", "2026-01-10T10:00:59")
+    )
+    assert (first.added, first.updated, first.removed) == (10, 0, 0)
+    # the API again for 10:00:52..10:00:55: c4 changed, c5 gone (c6 is outside the span)
+    again = [r for r in records(10) if r["call_id"] in ("c4", "c7")]
+    again[0] = again[0] | {"status": "Failed"}
+    second = store.write_window(to_frame(again), span("2026-01-10T10:00:52", "2026-01-10T10:00:55"))
+    assert (second.added, second.updated, second.removed) == (0, 2, 2)  # c5 and c6
+    frame = read_store(tmp_path)
+    assert ids(frame) == ["c0", "c1", "c2", "c3", "c4", "c7", "c8", "c9"]
+    assert frame.set_index("call_id").loc["c4", "status"] == "Failed"
+    # a log that moved to another time is not kept twice
+    moved = records(1, call_id="c9", start_time="2026-01-10T11:00:00")
+    store.write_window(to_frame(moved), span("2026-01-10T11:00:00", "2026-01-10T11:00:00"))
+    assert ids(read_store(tmp_path)).count("c9") == 1
+
+
+def test_a_log_dated_another_day_than_it_started_is_found_and_ordered(tmp_path: Path) -> None:
+    store = new_store(tmp_path)
+    logs = records(3)
+    logs[2] = logs[2] | {"date": "2026-01-11"}  # a UTC date, say, for a late-evening start
+    logs.append(records(1, call_id="d", date="2026-01-11", start_time="2026-01-11T09:00:00")[0])
+    store.write_window(to_frame(logs), span("2026-01-10T00:00:00", "2026-01-11T23:59:59"))
+    assert ids(read_store(tmp_path)) == ["d", "c0", "c1", "c2"]
+    assert ids(read_store(tmp_path, end_time="2026-01-10T10:00:57")) == ["c2"]
+
+
+def test_an_empty_window_removes_what_the_api_no_longer_has(tmp_path: Path) -> None:
+    store = new_store(tmp_path)
+    store.write_window(to_frame(records(6)), span("2026-01-10T10:00:00", "2026-01-10T10:00:59"))
+    gone = store.write_window(tp.empty_frame(), span("2026-01-10T10:00:56", "2026-01-10T10:00:59"))
+    assert (gone.added, gone.updated, gone.removed, gone.newest) == (0, 0, 4, None)
+    assert ids(read_store(tmp_path)) == ["c4", "c5"]
+    store.write_window(tp.empty_frame(), span("2026-01-10T00:00:00", "2026-01-10T23:59:59"))
+    assert not (tmp_path / "date=2026-01-10").exists()  # an empty day leaves no file or directory
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = new_store(tmp_path)
+    day = span("2026-01-10T00:00:00", "2026-01-10T23:59:59")
+    store.write_window(to_frame(records(5)), day)
+    before = (tmp_path / "date=2026-01-10" / "logs.parquet").read_bytes()
+
+    def broken(fd: int) -> None:  # the temporary file is written, then the disk fills up
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store_module.os, "fsync", broken)
+    with pytest.raises(OSError, match="disk full"):
+        store.write_window(to_frame(records(8)), day)
+    assert (tmp_path / "date=2026-01-10" / "logs.parquet").read_bytes() == before
+    assert [p.name for p in (tmp_path / "date=2026-01-10").iterdir()] == ["logs.parquet"]
+
+
+def test_not_a_store(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="not a TimePay store"):
+        read_store(tmp_path)
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(StoreError, match="exists and is not a TimePay store"):
+        new_store(tmp_path)
+    (tmp_path / MANIFEST).write_text('{"format_version": 1, "schema_version": "old"}')
+    with pytest.raises(StoreError, match="another logs schema"):
+        read_store(tmp_path)
+
+
+def test_an_empty_store_reads_as_the_full_schema(tmp_path: Path) -> None:
+    new_store(tmp_path)
+    pd.testing.assert_frame_equal(read_store(tmp_path), tp.empty_frame())
