@@ -40,6 +40,24 @@ GOOD: list[tuple[dict[str, Any], dict[str, str]]] = [
     ({"end_time": "2026-01-17T08:30:00.750"}, {"end_time": "2026-01-17T08:30:00"}),
     ({"start_time": "2026-01-17", "end_time": "2026-01-17"},
      {"start_time": "2026-01-17T00:00:00", "end_time": "2026-01-17T23:59:59"}),
+    # the known vocabulary, up to case and spacing; unknown values are sent as given
+    ({"status": "completed"}, {"status": "Completed"}),
+    ({"status": " no_contact "}, {"status": "No Contact"}),
+    ({"disposition": "Promise To Pay"}, {"disposition": "Promise to Pay"}),
+    ({"disposition": "promise  to pay"}, {"disposition": "Promise to Pay"}),
+    ({"disposition": "PTP"}, {"disposition": "Promise to Pay"}),
+    ({"disposition": "ptp"}, {"disposition": "Promise to Pay"}),
+    ({"status": "Complete"}, {"status": "Complete"}),
+    ({"disposition": "Refused To Pay"}, {"disposition": "Refused To Pay"}),
+    ({"campaign_id": "PTP"}, {"campaign_id": "PTP"}),
+    ({"status": "Écrit à la main ✓"}, {"status": "Écrit à la main ✓"}),
+    ({"agent_id": "a" * 200}, {"agent_id": "a" * 200}),
+    # the limits of the wire format's years, after conversion
+    ({"start_time": "1000-01-01"}, {"start_time": "1000-01-01T00:00:00"}),
+    ({"end_time": dt.datetime(9999, 12, 31, 18, tzinfo=dt.UTC)}, {"end_time": "9999-12-31T23:30:00"}),
+    # (India's zone was local mean time, +05:53:28, before 1854)
+    ({"start_time": dt.datetime(1000, 1, 1, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=5)))},
+     {"start_time": "1000-01-01T00:53:28"}),
 ]  # fmt: skip
 
 
@@ -71,7 +89,31 @@ BAD: list[tuple[dict[str, Any], str]] = [
     ({"type": 1}, "must be a string, got int"),
     ({"status": ["Failed"]}, "status must be a string, got list"),
     ({"status": "   "}, "status is blank"),
-    ({"status": " Failed"}, "leading or trailing spaces"),
+    ({"campaign_id": " c1"}, "leading or trailing spaces"),
+    ({"status": "Fai\ud800led"}, "lone surrogate '\\ud800' at position 3"),
+    ({"agent_id": "\udcff"}, "lone surrogate"),
+    ({"start_time": "2026-01-17\ud800"}, "lone surrogate"),
+    ({"status": "Fail\x00ed"}, "control character '\\x00' at position 4"),
+    ({"disposition": "Voice\nmail"}, "control character '\\n'"),
+    ({"campaign_id": "c\x1b[31m"}, "control character '\\x1b'"),
+    ({"agent_id": "a\x85"}, "control character '\\x85'"),
+    ({"type": "call\x00"}, "control character"),
+    ({"status": "x" * 100_000}, "status is 100,000 characters long (at most 200)"),
+    ({"agent_id": "a" * 201}, "at most 200"),
+    ({"start_time": "2" * 100_000}, "start_time is 100,000 characters long"),
+    ({"phone": "9" * 100_000}, "(100,002 chars)"),
+    ({"start_time": "0999-12-31"}, "in the year 999"),
+    ({"end_time": dt.date(1, 1, 1)}, "in the year 1 "),
+    ({"start_time": dt.datetime(999, 6, 1)}, "years 1000-9999"),
+    ({"start_time": np.datetime64("0500-01-01T00:00:00")}, "in the year 500"),
+    ({"end_time": np.datetime64("12000-01-01")}, "outside the years 1000-9999"),
+    ({"end_time": dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC)}, "out of range in the API's time zone"),
+    ({"start_time": "9999-12-31T23:00:00-05:00"}, "out of range"),
+    ({"start_time": dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=10)))}, "out of range"),
+    ({"start_time": dt.datetime(1000, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=6)))},
+     "in the year 999"),
+    ({"start_time": "9999-12-31T23:59:59.5"}, "out of range"),
+    ({"end_time": dt.datetime.min.replace(tzinfo=dt.UTC)}, "in the year 1 "),
     ({"disposition": 3.5}, "disposition must be a string, got float"),
     ({"campaign_id": {"id": "x"}}, "campaign_id must be a string, got dict"),
     ({"agent_id": b"abc"}, "agent_id must be a string, got bytes"),
@@ -105,6 +147,7 @@ def test_bad_filters_raise_a_specific_filter_error(filters: dict[str, Any], word
         normalize_filters(filters, options=("on_error", "tz", "client"))
     assert words in str(info.value)
     assert isinstance(info.value, ValueError)
+    assert len(str(info.value)) < 400  # a huge value is never quoted in full
 
 
 def test_unknown_filter_lists_every_valid_name() -> None:

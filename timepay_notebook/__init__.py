@@ -31,6 +31,7 @@ from .errors import (
     SyncCancelledError,
     TimePayError,
     TimePayWarning,
+    UnknownValueWarning,
     UnparsedValuesWarning,
 )
 from .frames import empty_frame, to_frame
@@ -79,6 +80,7 @@ __all__ = [
     "TimePayClient",
     "TimePayError",
     "TimePayWarning",
+    "UnknownValueWarning",
     "UnparsedValuesWarning",
     "__version__",
     "connect",

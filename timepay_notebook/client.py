@@ -23,7 +23,7 @@ from .errors import (
     redact_url,
     warn_user,
 )
-from .filters import normalize_filters, zone
+from .filters import normalize_filters, warn_unknown_values, zone
 from .frames import FrameBuilder
 from .pager import OnPage, Puller, PullReport
 from .progress import Progress
@@ -134,7 +134,10 @@ class TimePayClient(Closing):
         """How many logs match `filters` (one `count_only=true` request)."""
         params = self.params(**filters)
         self._transport.reset()
-        return self._transport.count(params)
+        total = self._transport.count(params)
+        if not total:
+            warn_unknown_values(params)  # "Complete" matched nothing: did you mean "Completed"?
+        return total
 
     def iter_pages(
         self, *, on_error: OnError = "raise", **filters: Any
@@ -209,6 +212,8 @@ class TimePayClient(Closing):
         frame = builder.finish()
         frame.attrs.update(self._attrs(params, puller.report, tz))
         self._conclude(puller.report, on_error, partial=frame)
+        if frame.empty:
+            warn_unknown_values(params)
         return frame
 
     def _puller(self, params: dict[str, str], max_workers: int | None = None) -> Puller:
