@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import random
 import socket
@@ -158,4 +159,5 @@ def refused_url() -> str:
 def _refusing_socket() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
+    atexit.register(sock.close)
     return sock
