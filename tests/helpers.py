@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -53,7 +54,39 @@ BAD_FILTERS: list[tuple[dict[str, Any], str]] = [
     ({"type": 1}, "must be a string, got int"),
     ({"status": ["Failed"]}, "status must be a string, got list"),
     ({"status": "   "}, "status is blank"),
-    ({"status": " Failed"}, "leading or trailing spaces"),
+    ({"campaign_id": " c1"}, "leading or trailing spaces"),
+    ({"status": "Fai\ud800led"}, "lone surrogate '\\ud800' at position 3"),
+    ({"agent_id": "\udcff"}, "lone surrogate"),
+    ({"start_time": "2026-01-17\ud800"}, "lone surrogate"),
+    ({"status": "Fail\x00ed"}, "control character '\\x00' at position 4"),
+    ({"disposition": "Voice\nmail"}, "control character '\\n'"),
+    ({"campaign_id": "c\x1b[31m"}, "control character '\\x1b'"),
+    ({"agent_id": "a\x85"}, "control character '\\x85'"),
+    ({"type": "call\x00"}, "control character"),
+    ({"status": "x" * 100_000}, "status is 100,000 characters long (at most 200)"),
+    ({"agent_id": "a" * 201}, "at most 200"),
+    ({"start_time": "2" * 100_000}, "start_time is 100,000 characters long"),
+    ({"phone": "9" * 100_000}, "(100,002 chars)"),
+    ({"start_time": "0999-12-31"}, "in the year 999"),
+    ({"end_time": dt.date(1, 1, 1)}, "in the year 1 "),
+    ({"start_time": dt.datetime(999, 6, 1)}, "years 1000-9999"),
+    ({"start_time": np.datetime64("0500-01-01T00:00:00")}, "in the year 500"),
+    ({"end_time": np.datetime64("12000-01-01")}, "outside the years 1000-9999"),
+    (
+        {"end_time": dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC)},
+        "out of range in the API's time zone",
+    ),
+    ({"start_time": "9999-12-31T23:00:00-05:00"}, "out of range"),
+    (
+        {"start_time": dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=10)))},
+        "out of range",
+    ),
+    (
+        {"start_time": dt.datetime(1000, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=6)))},
+        "in the year 999",
+    ),
+    ({"start_time": "9999-12-31T23:59:59.5"}, "out of range"),
+    ({"end_time": dt.datetime.min.replace(tzinfo=dt.UTC)}, "in the year 1 "),
     ({"disposition": 3.5}, "disposition must be a string, got float"),
     ({"campaign_id": {"id": "x"}}, "campaign_id must be a string, got dict"),
     ({"agent_id": b"abc"}, "agent_id must be a string, got bytes"),

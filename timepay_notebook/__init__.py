@@ -32,6 +32,7 @@ from .errors import (
     SyncCancelledError,
     TimePayError,
     TimePayWarning,
+    UnknownValueWarning,
     UnparsedValuesWarning,
 )
 from .frames import empty_frame, to_frame
@@ -81,6 +82,7 @@ __all__ = [
     "TimePayClient",
     "TimePayError",
     "TimePayWarning",
+    "UnknownValueWarning",
     "UnparsedValuesWarning",
     "__version__",
     "connect",

@@ -23,7 +23,7 @@ from .filters import normalize_filters
 from .presentation import to_text
 from .protocol import FILTERS
 from .report import render_report
-from .sandbox import Drift, Faults, SandboxServer
+from .sandbox import FAULT_KINDS, Drift, Faults, SandboxServer
 from .store.sync import MAX_WINDOWS, WINDOW_LOGS, sync_logs
 
 
@@ -250,9 +250,10 @@ def _sandbox_flags(p: argparse.ArgumentParser, *, port: int, latency_ms: float) 
     g.add_argument("--token", help="the token clients must send (default: a random one)")
     g.add_argument("--fault-rate", type=float, default=0.0, help="share of requests that fail")
     g.add_argument(
-        "--fault-kinds", default="500",
-        help="comma-separated faults to inject: 429,500,502,503,html,truncated,drop",
-    )  # fmt: skip
+        "--fault-kinds",
+        default="500",
+        help=f"comma-separated faults to inject: {','.join(FAULT_KINDS)}",
+    )
     g.add_argument("--retry-after", type=float, default=1.0, help="seconds announced by a 429")
     g.add_argument("--drift-every", type=int, help="add new logs every N requests")
     g.add_argument("--drift-count", type=int, default=1, help="logs added each time")

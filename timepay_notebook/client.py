@@ -28,7 +28,7 @@ from .errors import (
     redact_url,
     warn_user,
 )
-from .filters import normalize_filters, zone
+from .filters import normalize_filters, warn_unknown_values, zone
 from .frames import FrameBuilder
 from .pager import OnPage, Puller, PullReport
 from .progress import Progress
@@ -172,7 +172,10 @@ class TimePayClient(Closing):
         """How many logs match `filters` (one `count_only=true` request)."""
         params = self.params(**filters)
         self._transport.reset()
-        return self._transport.count(params)
+        total = self._transport.count(params)
+        if not total:
+            warn_unknown_values(params)  # "Complete" matched nothing: did you mean "Completed"?
+        return total
 
     def iter_pages(
         self,
@@ -233,14 +236,17 @@ class TimePayClient(Closing):
         pages fetched, duplicates dropped, whether the data moved and was repaired, and any
         failed pages or count mismatch.
         """
-        return self.pull(
+        pulled = self.pull(
             filters,
             on_error=on_error,
             tz=tz,
             on_page=on_page,
             max_workers=max_workers,
             cancel=cancel,
-        ).frame
+        )
+        if pulled.frame.empty:
+            warn_unknown_values(pulled.frame.attrs["filters"])  # "Complete": did you mean ...?
+        return pulled.frame
 
     def pull(
         self,

@@ -19,19 +19,24 @@
     ├── PartialDataWarning                  on_error="warn" returned what could be fetched
     ├── PagingGuardWarning                  the server kept saying has_next; the pull stopped
     ├── StaleCacheWarning                   the API was unreachable; stale cached pages served
-    └── UnparsedValuesWarning               values that could not be typed became missing
+    ├── UnparsedValuesWarning               values that could not be typed became missing
+    └── UnknownValueWarning                 a filter value outside the vocabulary matched nothing
 
-No message, repr or attribute here ever holds the token; URLs are shown without credentials.
+No message, repr or attribute here ever holds the token; URLs are shown without credentials
+and with the phone numbers of their query masked (`redact_url`, `mask_phones`).
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
+
+from .protocol import PHONE_FILTERS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,6 +62,7 @@ __all__ = [
     "SyncCancelledError",
     "TimePayError",
     "TimePayWarning",
+    "UnknownValueWarning",
     "UnparsedValuesWarning",
 ]
 
@@ -85,10 +91,10 @@ class APIError(TimePayError):
 
     def __init__(self, status: int | None, message: str, url: str) -> None:
         self.status = status
-        self.message = message
+        self.message = mask_phones(message)
         self.url = redact_url(url)
         prefix = f"{status}: " if status is not None else ""
-        super().__init__(f"{prefix}{message} ({self.url})")
+        super().__init__(f"{prefix}{self.message} ({self.url})")
 
 
 class AuthenticationError(APIError):
@@ -208,14 +214,47 @@ class UnparsedValuesWarning(TimePayWarning):
     """Values that could not be converted to their column's type became missing."""
 
 
+class UnknownValueWarning(TimePayWarning):
+    """A `status` or `disposition` outside the known vocabulary matched nothing (with a
+    did-you-mean when one is close, e.g. "Complete" -> "Completed")."""
+
+
 def redact_url(url: str) -> str:
-    """`url` without any `user:password@` part."""
+    """`url` without any `user:password@` part, and with the values of its `phone` and
+    `from_phone` query parameters masked (`mask_phone`)."""
     parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit(parts._replace(netloc=netloc))
+    if parts.query:
+        parts = parts._replace(query=_PHONE_PARAM.sub(_mask_param, parts.query))
+    if parts.username is not None or parts.password is not None:
+        host = parts.hostname or ""
+        parts = parts._replace(netloc=f"{host}:{parts.port}" if parts.port else host)
+    return urlunsplit(parts)
+
+
+_PHONE_PARAM = re.compile(rf"(?:^|(?<=[&;]))((?:{'|'.join(PHONE_FILTERS)})=)([^&;#]*)")
+_PHONE_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\+|%2B|%2b)?([0-9]{6,15})(?![0-9A-Za-z])")
+
+
+def mask_phone(number: str) -> str:
+    """A phone number with all but its last digits starred: the last 4 of 10 digits or more,
+    else the last 2; a leading `+` (or `%2B`) is kept. `"+918035450808"` -> `"+********0808"`."""
+    prefix = ""
+    for sign in ("+", "%2B", "%2b"):
+        if number.startswith(sign):
+            prefix, number = sign, number[len(sign) :]
+            break
+    keep = 4 if len(number) >= 10 else 2
+    return prefix + "*" * max(0, len(number) - keep) + number[-keep:]
+
+
+def mask_phones(text: str) -> str:
+    """`text` with every phone-like number (6-15 digits standing alone, with an optional
+    leading `+` or `%2B`) masked by `mask_phone`."""
+    return _PHONE_NUMBER.sub(lambda m: mask_phone(m.group(0)), text)
+
+
+def _mask_param(match: re.Match[str]) -> str:
+    return match.group(1) + mask_phone(match.group(2)) if match.group(2) else match.group(0)
 
 
 def describe_pages(pages: Mapping[int, Any] | list[int]) -> str:

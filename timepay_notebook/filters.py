@@ -6,7 +6,17 @@ raises `FilterError` naming the problem, before any request is sent:
 - exactly the nine documented names; a misspelt one gets a did-you-mean;
 - `None` or `""` means "not filtered";
 - `type` is `"call"` or `"whatsapp"` (any case);
-- `status`, `disposition`, `campaign_id`, `agent_id`: non-blank strings, sent as given;
+- text values are at most `MAX_VALUE_LENGTH` characters of valid text: a lone surrogate, a
+  control character (NUL, tab, newline, ...) or a longer value is a `FilterError` (whose message
+  shows the value shortened, never in full);
+- `status`, `disposition`: non-blank strings. Values are open (the API may add new ones), so an
+  unknown value is sent as given; one that matches the known vocabulary (`outcomes.STATUSES`,
+  `outcomes.DISPOSITIONS`) up to case, spaces, `_` and `-` is sent in its exact spelling
+  (`"completed"` -> `"Completed"`, `"promise  to pay"` -> `"Promise to Pay"`), as are the
+  unambiguous abbreviations of `VALUE_ALIASES` (only `"PTP"` -> `"Promise to Pay"`).
+  `suggest_value` offers a did-you-mean for an unknown value (`"Complete"` -> `"Completed"`),
+  which the client warns with (`UnknownValueWarning`) when such a filter matches nothing;
+- `campaign_id`, `agent_id`: non-blank strings, sent as given;
 - `phone`, `from_phone`: strings of 6-15 digits, optionally with a leading `+`, which is kept
   (the HTTP layer percent-encodes it);
 - `start_time`, `end_time`: ISO strings (date or date and time), `datetime.date`,
@@ -14,6 +24,7 @@ raises `FilterError` naming the problem, before any request is sent:
   `end_time` covers that whole day (23:59:59). Timezone-aware values are converted to the API's
   local time (`API_TIMEZONE`, India Standard Time, unless the client says otherwise) and sent
   naive. A fractional second rounds inwards (start up, end down), as the API counts whole seconds.
+  The year (after conversion) must be 1000-9999, as the wire format has four digits for it.
   `start_time` after `end_time` is an error.
 """
 
@@ -23,16 +34,24 @@ import datetime as dt
 import difflib
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
-from .errors import FilterError
+from .errors import FilterError, UnknownValueWarning, warn_user
+from .outcomes import DISPOSITION_ORDER, PROMISE_TO_PAY, STATUSES
 from .protocol import API_TIMEZONE, FILTERS, TYPES, WIRE_TIME_FORMAT
 
 _PHONE = re.compile(r"\+?[0-9]{6,15}")
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+MAX_VALUE_LENGTH = 200
+"""The longest text filter value accepted, in characters (ids and outcomes are far shorter)."""
+VOCABULARY: dict[str, tuple[str, ...]] = {"status": STATUSES, "disposition": DISPOSITION_ORDER}
+"""The known values of the filters that have a vocabulary, in their exact spelling."""
+VALUE_ALIASES: dict[str, dict[str, str]] = {"disposition": {"ptp": PROMISE_TO_PAY}}
+"""Unambiguous abbreviations (lower case) -> the value they stand for, by filter."""
 
 
 def normalize_filters(
@@ -96,29 +115,106 @@ def _unknown_message(unknown: list[str], valid: list[str]) -> str:
     for name in unknown:
         close = suggest(name, valid)
         hint = f" (did you mean {close!r}?)" if close else ""
-        parts.append(f"{name!r}{hint}")
+        parts.append(f"{shorten(name)}{hint}")
     return f"unknown filter {', '.join(parts)}; the filters are: {', '.join(FILTERS)}"
 
 
-def _describe(value: object) -> str:
+def shorten(value: object, limit: int = 100) -> str:
+    """`repr(value)`, cut to about `limit` characters (a message never quotes a huge value)."""
     text = repr(value)
-    return f"{type(value).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
+    return text if len(text) <= limit else f"{text[: limit - 3]}... ({len(text):,} chars)"
+
+
+def _describe(value: object) -> str:
+    return f"{type(value).__name__} {shorten(value)}"
+
+
+def _check_text(name: str, value: str) -> None:
+    """A `FilterError` unless `value` is short, valid text without control characters."""
+    if len(value) > MAX_VALUE_LENGTH:
+        raise FilterError(
+            f"{name} is {len(value):,} characters long (at most {MAX_VALUE_LENGTH}): "
+            f"{shorten(value)}"
+        )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise FilterError(
+            f"{name} {shorten(value)} holds a lone surrogate {value[exc.start]!r} at position "
+            f"{exc.start}: not valid text (was it decoded with errors='surrogateescape'?)"
+        ) from None
+    for i, char in enumerate(value):
+        if unicodedata.category(char) == "Cc":
+            raise FilterError(
+                f"{name} {shorten(value)} holds the control character {char!r} at position {i}"
+            )
 
 
 def _text(name: str, value: object) -> str:
     if not isinstance(value, str):
         raise FilterError(f"{name} must be a string, got {_describe(value)}")
+    _check_text(name, value)
     if not value.strip():
         raise FilterError(f"{name} is blank: pass None to leave it unfiltered")
+    known = canonical_value(name, value)
+    if known is not None:
+        return known
     if value != value.strip():
-        raise FilterError(f"{name} {value!r} has leading or trailing spaces")
-    return value
+        raise FilterError(f"{name} {shorten(value)} has leading or trailing spaces")
+    return str(value)
+
+
+def _key(value: str) -> str:
+    return " ".join(re.split(r"[\s_-]+", value.strip())).casefold()
+
+
+def canonical_value(name: str, value: str) -> str | None:
+    """The known value of filter `name` that `value` spells up to case, spaces, `_` and `-`, or
+    abbreviates (`VALUE_ALIASES`); None for a value outside the vocabulary."""
+    key = _key(value)
+    for known in VOCABULARY.get(name, ()):
+        if _key(known) == key:
+            return known
+    return VALUE_ALIASES.get(name, {}).get(key)
+
+
+def suggest_value(name: str, value: str) -> str | None:
+    """The known value of filter `name` that `value` (outside the vocabulary) most likely meant:
+    a unique prefix or a close spelling (`"Complete"` -> `"Completed"`); None if there is none,
+    if `value` is already known, or if the filter has no vocabulary."""
+    vocabulary = VOCABULARY.get(name, ())
+    if not vocabulary or canonical_value(name, value) is not None:
+        return None
+    keys = {_key(known): known for known in vocabulary}
+    key = _key(value)
+    prefixed = [
+        known for k, known in keys.items() if key and (k.startswith(key) or key.startswith(k))
+    ]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    close = difflib.get_close_matches(key, list(keys), n=1, cutoff=0.6)
+    return keys[close[0]] if close else None
+
+
+def warn_unknown_values(params: Mapping[str, str]) -> None:
+    """Warn (`UnknownValueWarning`) for each value of `params` outside its filter's vocabulary,
+    with a did-you-mean; for a query that matched nothing."""
+    for name, vocabulary in VOCABULARY.items():
+        value = params.get(name)
+        if value is None or value in vocabulary:
+            continue
+        close = suggest_value(name, value)
+        hint = f"did you mean {close!r}?" if close else f"the known values: {', '.join(vocabulary)}"
+        warn_user(
+            f"no logs match {name}={shorten(value)}, which is not a known {name} ({hint})",
+            UnknownValueWarning,
+        )
 
 
 def _type(value: object) -> str:
     text = _text("type", value).lower()
     if text not in TYPES:
-        raise FilterError(f"type must be one of {', '.join(TYPES)}; got {value!r}")
+        raise FilterError(f"type must be one of {', '.join(TYPES)}; got {shorten(value)}")
     return text
 
 
@@ -133,9 +229,9 @@ def _phone(name: str, value: object) -> str:
     if not _PHONE.fullmatch(value):
         raise FilterError(
             f"{name} must be 6-15 digits with an optional leading +, e.g. "
-            f"{'+918035450808' if name == 'from_phone' else '8888889956'}; got {value!r}"
+            f"{'+918035450808' if name == 'from_phone' else '8888889956'}; got {shorten(value)}"
         )
-    return value
+    return str(value)
 
 
 def zone(name: str | dt.tzinfo) -> dt.tzinfo:
@@ -154,12 +250,23 @@ def format_time(name: str, value: object, zone: dt.tzinfo) -> str:
     """`value` as the API's `YYYY-MM-DDTHH:MM:SS` in `zone`; raises `FilterError`."""
     nanoseconds = getattr(value, "nanosecond", 0)  # a pandas.Timestamp's extra precision
     moment = _to_datetime(name, value)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(zone).replace(tzinfo=None)
-    if moment.microsecond or nanoseconds:
-        moment = moment.replace(microsecond=0)
-        if name == "start_time":
-            moment += dt.timedelta(seconds=1)
+    try:
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(zone).replace(tzinfo=None)
+        if moment.microsecond or nanoseconds:
+            moment = moment.replace(microsecond=0)
+            if name == "start_time":
+                moment += dt.timedelta(seconds=1)
+    except OverflowError:
+        raise FilterError(
+            f"{name} {shorten(value)} is out of range in the API's time zone ({zone}); "
+            "pass None to leave it unfiltered"
+        ) from None
+    if not 1000 <= moment.year <= 9999:
+        raise FilterError(
+            f"{name} {shorten(value)} is in the year {moment.year} (in the API's time zone): the "
+            "API's times have years 1000-9999; pass None to leave it unfiltered"
+        )
     return moment.strftime(WIRE_TIME_FORMAT)
 
 
@@ -168,7 +275,10 @@ def _to_datetime(name: str, value: object) -> dt.datetime:
     if isinstance(value, np.datetime64):
         if np.isnat(value):
             raise FilterError(f"{name} is NaT; pass None to leave it unfiltered")
-        value = value.astype("datetime64[us]").item()
+        moment = value.astype("datetime64[us]").item()
+        if not isinstance(moment, dt.datetime):  # past what a datetime holds: an int
+            raise FilterError(f"{name} {shorten(value)} is outside the years 1000-9999")
+        value = moment
     if isinstance(value, dt.datetime):  # includes pandas.Timestamp
         if _is_missing(value):
             raise FilterError(f"{name} is NaT; pass None to leave it unfiltered")
@@ -179,6 +289,7 @@ def _to_datetime(name: str, value: object) -> dt.datetime:
     if isinstance(value, dt.date):
         return dt.datetime.combine(value, end_of_day)
     if isinstance(value, str):
+        _check_text(name, value)
         text = value.strip()
         try:
             if _DATE_ONLY.fullmatch(text):
@@ -186,7 +297,7 @@ def _to_datetime(name: str, value: object) -> dt.datetime:
             return dt.datetime.fromisoformat(text.replace("z", "Z"))
         except ValueError:
             raise FilterError(
-                f"{name} {value!r} is not an ISO 8601 date or date and time "
+                f"{name} {shorten(value)} is not an ISO 8601 date or date and time "
                 "(e.g. '2026-01-17' or '2026-01-17T08:30:00')"
             ) from None
     if _is_missing(value):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import email.utils
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 import requests
 
 from tests.helpers import get
-from timepay_notebook.sandbox import Drift, Faults, SandboxServer
+from timepay_notebook.sandbox import Drift, Faults, SandboxServer, refused_url
 
 
 @pytest.fixture
@@ -78,6 +79,141 @@ def test_injected_unsuccessful_body_is_a_200(small: SandboxServer) -> None:
     r = get(small)
     assert r.status_code == 200
     assert r.json() == {"success": False, "error": "upstream", "message": "injected failure"}
+
+
+def test_unsuccessful_at_a_rate_is_a_200_saying_success_false(small: SandboxServer) -> None:
+    small.faults = Faults(rate=0.2, kinds=("unsuccessful",), seed=5)
+    with requests.Session() as s:
+        responses = [get(small, s) for _ in range(100)]
+    assert {r.status_code for r in responses} == {200}
+    failed = [r for r in responses if r.json()["success"] is False]
+    assert 8 <= len(failed) <= 35
+    assert small.stats.faults == {"unsuccessful": len(failed)}
+
+
+def test_one_page_that_always_drops(small: SandboxServer) -> None:
+    small.faults = Faults(pages={5: "drop"})
+    with requests.Session() as s:
+        for _ in range(3):
+            with pytest.raises(requests.ConnectionError):
+                get(small, s, page=5)
+        assert [get(small, s, page=p).status_code for p in (4, 6)] == [200, 200]
+    assert small.stats.pages[5] == 3
+    assert small.stats.faults == {"drop": 3}
+
+
+def test_trickle_sends_the_normal_answer_a_byte_at_a_time(small: SandboxServer) -> None:
+    small.faults = Faults(schedule={1: "trickle"}, trickle_interval=0.05)
+    url, auth = f"{small.url}/api/v1/logs", {"Authorization": f"Bearer {small.token}"}
+    started = time.perf_counter()
+    # a read timeout far longer than the gap between bytes never fires, however long it takes
+    r = requests.get(url, params={"count_only": "true"}, headers=auth, timeout=(5, 0.5))
+    elapsed = time.perf_counter() - started
+    assert r.json() == {"success": True, "total": 57}
+    assert len(r.content) >= 25
+    assert 0.05 * (len(r.content) - 1) <= elapsed < 30
+    assert small.stats.faults == {"trickle": 1}
+    assert get(small, count_only="true").elapsed.total_seconds() < 0.5  # only the scheduled one
+
+
+def test_trickle_outlasts_a_read_timeout_it_never_triggers(small: SandboxServer) -> None:
+    small.faults = Faults(schedule={1: "trickle"}, trickle_interval=0.2)
+    url, auth = f"{small.url}/api/v1/logs", {"Authorization": f"Bearer {small.token}"}
+    started = time.perf_counter()
+    with requests.get(url, headers=auth, timeout=(5, 1.0), stream=True) as r:
+        got = b""
+        for chunk in r.iter_content(1):
+            got += chunk
+            if time.perf_counter() - started > 3:
+                break
+    assert r.status_code == 200
+    assert 5 <= len(got) <= 30  # bytes kept coming, a few a second, with no read timeout
+    assert int(r.headers["Content-Length"]) > 1000  # the whole page would take minutes
+
+
+def test_stop_ends_a_trickle() -> None:
+    srv = SandboxServer(n_logs=20, faults=Faults(schedule={1: "trickle"}, trickle_interval=5))
+    srv.start()
+    url, auth = f"{srv.url}/api/v1/logs", {"Authorization": f"Bearer {srv.token}"}
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            requests.get(url, headers=auth, timeout=30)
+        except requests.RequestException as exc:
+            errors.append(exc)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    _wait_for(lambda: srv.stats.faults.get("trickle") == 1)
+    started = time.perf_counter()
+    srv.stop()
+    reader.join(10)
+    assert not reader.is_alive()
+    assert time.perf_counter() - started < 5
+    assert len(errors) == 1  # the body was cut short
+
+
+@pytest.mark.parametrize(("kind", "status"), [("echo_401", 401), ("echo_500", 500)])
+def test_echo_quotes_the_request_headers_token_included(
+    small: SandboxServer, kind: str, status: int
+) -> None:
+    small.faults = Faults(schedule={1: kind})
+    r = get(small, page=2)
+    assert r.status_code == status
+    body = r.json()
+    assert body["success"] is False
+    assert f"Authorization: Bearer {small.token}" in body["message"]
+    assert "page=2" in body["message"]
+    assert body["request"]["headers"]["Authorization"] == f"Bearer {small.token}"
+    assert small.token not in repr(small.request_log)  # the sandbox's own records stay clean
+
+
+def test_hang_never_answers_and_stop_ends_it_promptly() -> None:
+    srv = SandboxServer(n_logs=20, faults=Faults(schedule={1: "hang"})).start()
+    url, auth = f"{srv.url}/api/v1/logs", {"Authorization": f"Bearer {srv.token}"}
+    with pytest.raises(requests.ReadTimeout):
+        requests.get(url, headers=auth, timeout=(5, 0.5))
+    assert get(srv).status_code == 200  # only the scheduled request hangs
+    outcome: list[object] = []
+
+    def wait_forever() -> None:
+        try:
+            outcome.append(requests.get(url, headers=auth, timeout=60).status_code)
+        except requests.RequestException as exc:
+            outcome.append(exc)
+
+    srv.faults = Faults(rate=1.0, kinds=("hang",))
+    waiter = threading.Thread(target=wait_forever)
+    waiter.start()
+    _wait_for(lambda: srv.stats.faults.get("hang") == 2)  # the first one hangs on too
+    time.sleep(0.5)
+    assert outcome == []  # still waiting
+    started = time.perf_counter()
+    srv.stop()
+    waiter.join(10)
+    assert not waiter.is_alive()
+    assert time.perf_counter() - started < 5
+    assert len(outcome) == 1 and isinstance(outcome[0], requests.ConnectionError)
+    assert srv.stats.faults == {"hang": 2}
+    _wait_for(lambda: srv.stats.in_flight == 0)  # both hung handlers ended
+
+
+def test_refused_url_refuses_at_once() -> None:
+    url = refused_url()
+    assert url == refused_url()  # the same port for the life of the process
+    started = time.perf_counter()
+    with pytest.raises(requests.ConnectionError) as info:
+        requests.get(f"{url}/api/v1/logs", timeout=5)
+    assert time.perf_counter() - started < 2
+    assert "refused" in str(info.value).lower()
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.02)
 
 
 def test_faults_by_page_always_or_a_number_of_times(small: SandboxServer) -> None:

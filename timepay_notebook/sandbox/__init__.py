@@ -38,14 +38,35 @@ The contract it serves (our reading of the API page, exact where the page is sil
   `recording_id`, and `message_status` and `template_name` of their own. `extracted_data` is
   `{"promised_amount": int, "promised_date": "YYYY-MM-DD"}` on Promise to Pay and `{}` elsewhere.
 
-Knobs for tests and benchmarks: `latency`, `Faults` (429 with `Retry-After`, 5xx, an HTML 502,
-a truncated 200, a dropped connection, a 200 saying `success: false`; at a rate, by request
-number or by page), `Drift` (logs
-arriving every N requests), `max_in_flight` and `max_per_second` (429 past them), and
-`always_has_next` (a broken server that never ends).
+Knobs for tests and benchmarks (each one tested over HTTP in `tests/test_sandbox_knobs.py`):
+
+- `latency`: seconds every response is delayed by.
+- `Faults` (`FAULT_KINDS`), at a `rate` (seeded), by request number (`schedule`) or by page
+  (`pages`, always or the first N requests of it; `Faults(pages={5: "drop"})` is one page that
+  always drops):
+  `429` with `Retry-After` (seconds or an HTTP-date), `500`/`502`/`503` JSON errors, `html` (a
+  proxy's HTML 502), `truncated` (a 200 cut in half), `drop` (the connection closed, no answer),
+  `unsuccessful` (a 200 saying `success: false`; `Faults(rate=0.01, kinds=("unsuccessful",))`),
+  `trickle` (the normal answer with its body sent one byte every `trickle_interval` seconds),
+  `echo_401`/`echo_500` (an error quoting every request header, the token included) and `hang`
+  (the request is read and never answered; `stop()` still ends promptly and closes it).
+- `refused_url()`: a base URL on 127.0.0.1 where every connection is refused at once (a port
+  bound and never listening).
+- `Drift`: logs arriving every N requests, at the front or anywhere in the span.
+- `max_in_flight` and `max_per_second`: 429 (with `Retry-After`) past them.
+- `always_has_next`: a broken server that never ends.
+- `stats`, `request_log` and `reset_stats()`: what the server received (never the token).
 """
 
-from .faults import FAULT_KINDS, Drift, Faults
+from .faults import FAULT_KINDS, Drift, Faults, refused_url
 from .server import RequestRecord, SandboxServer, Stats
 
-__all__ = ["FAULT_KINDS", "Drift", "Faults", "RequestRecord", "SandboxServer", "Stats"]
+__all__ = [
+    "FAULT_KINDS",
+    "Drift",
+    "Faults",
+    "RequestRecord",
+    "SandboxServer",
+    "Stats",
+    "refused_url",
+]

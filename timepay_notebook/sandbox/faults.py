@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import random
+import socket
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-FAULT_KINDS = ("429", "500", "502", "503", "html", "truncated", "drop", "unsuccessful")
+FAULT_KINDS = (
+    "429", "500", "502", "503", "html", "truncated", "drop", "unsuccessful",
+    "trickle", "echo_401", "echo_500", "hang",
+)  # fmt: skip
 """
 - ``429``: Too Many Requests with a ``Retry-After`` header.
 - ``500``/``502``/``503``: a JSON error body with that status.
@@ -17,6 +23,13 @@ FAULT_KINDS = ("429", "500", "502", "503", "html", "truncated", "drop", "unsucce
 - ``truncated``: status 200 and a JSON body cut in half (Content-Length matches the cut body).
 - ``drop``: the connection is closed without any response.
 - ``unsuccessful``: status 200 with ``{"success": false, "message": ...}``.
+- ``trickle``: the normal answer, but its body is sent one byte every ``trickle_interval``
+  seconds (the headers, with the full Content-Length, at once): each socket read gets a byte
+  well within a read timeout, while the whole answer takes ``len(body) * trickle_interval``.
+- ``echo_401``/``echo_500``: a JSON error whose ``message`` quotes the request line and every
+  request header, ``Authorization`` (the token) included, and whose ``request`` object holds
+  them too (as a debugging server or a careless proxy does).
+- ``hang``: the request is read and never answered; the connection closes when the server stops.
 """
 
 
@@ -32,6 +45,7 @@ class Faults:
             excluded), or `(fault, times)` to fail only the first `times` requests of it.
         retry_after: seconds announced in the `Retry-After` header of a 429.
         retry_after_date: send `Retry-After` as an HTTP-date instead of seconds.
+        trickle_interval: seconds between the bytes of a ``trickle`` body.
         seed: seed of the random draws behind `rate`.
     """
 
@@ -41,6 +55,7 @@ class Faults:
     pages: Mapping[int, str | tuple[str, int]] = field(default_factory=dict)
     retry_after: float = 1.0
     retry_after_date: bool = False
+    trickle_interval: float = 0.5
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -51,6 +66,10 @@ class Faults:
         bad = sorted({k for k in named if k not in FAULT_KINDS})
         if bad:
             raise ValueError(f"unknown fault kind(s) {bad}; known: {', '.join(FAULT_KINDS)}")
+        if not 0.0 <= self.trickle_interval <= 60.0:
+            raise ValueError(
+                f"trickle_interval must be between 0 and 60 s, got {self.trickle_interval!r}"
+            )
         if self.rate and not self.kinds:
             raise ValueError("a fault rate needs at least one kind")
 
@@ -125,3 +144,20 @@ class RateLimiter:
                 self._tokens -= 1
                 return 0.0
             return (1 - self._tokens) / self.per_second
+
+
+def refused_url() -> str:
+    """A base URL on 127.0.0.1 where every connection is refused at once.
+
+    Its port is bound by a socket that never listens, held for the life of the process, so no
+    other server can take it and a connection attempt gets a reset (ECONNREFUSED) right away.
+    """
+    return f"http://127.0.0.1:{_refusing_socket().getsockname()[1]}"
+
+
+@functools.cache
+def _refusing_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    atexit.register(sock.close)
+    return sock

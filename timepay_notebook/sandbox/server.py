@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
 import math
 import secrets
@@ -12,9 +11,8 @@ import socket
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -22,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .faults import Drift, FaultInjector, Faults, RateLimiter
 from .query import QueryError, parse_request, parse_time, query_from
+from .reply import Reply, inject
 from .table import PER_PAGE, LogTable, Where
 
 LOGS_PATH = "/api/v1/logs"
@@ -181,6 +180,7 @@ class SandboxServer:
         httpd, thread = self._httpd, self._thread
         if httpd is None or thread is None:
             return
+        httpd.stopping.set()  # ends hung and trickling answers
         httpd.shutdown()
         thread.join()
         httpd.close_connections()
@@ -265,7 +265,7 @@ class SandboxServer:
             c.in_flight += 1
             c.peak = max(c.peak, c.in_flight)
             over = self.max_in_flight is not None and c.in_flight > self.max_in_flight
-        reply = _Reply(h, self._account)
+        reply = Reply(h, self._account, h.server.stopping)
         try:
             self._serve(h, reply, over)
         except Exception:  # pragma: no cover - a bug in the sandbox; still answer in JSON
@@ -276,7 +276,7 @@ class SandboxServer:
         finally:
             reply.account()  # a dropped connection sent nothing: counted here
 
-    def _account(self, reply: _Reply) -> None:
+    def _account(self, reply: Reply) -> None:
         """Count a finished request (before its response goes out, so a client that has the
         response also sees it in `stats` and `request_log`)."""
         c = self._counters
@@ -289,7 +289,7 @@ class SandboxServer:
                 )
             )
 
-    def _serve(self, h: _Handler, reply: _Reply, over_limit: bool) -> None:
+    def _serve(self, h: _Handler, reply: Reply, over_limit: bool) -> None:
         c = self._counters
         wait = self._limiter.take() if self._limiter else 0.0
         if over_limit or wait:
@@ -322,7 +322,9 @@ class SandboxServer:
             with c.lock:
                 c.faults[fault] += 1
             reply.fault = fault
-            return self._inject(reply, fault)
+            if fault != "trickle":  # a trickle is the normal answer, sent slowly
+                return inject(reply, fault, self._faults.plan)
+            reply.trickle = self._faults.plan.trickle_interval
 
         tenant = self._tenant(h.headers.get("Authorization"))
         if tenant is None:
@@ -363,79 +365,6 @@ class SandboxServer:
             return None
         return self._tokens.get(token.strip())
 
-    def _inject(self, reply: _Reply, fault: str) -> None:
-        plan = self._faults.plan
-        if fault == "429":
-            after: float | str = max(0, math.ceil(plan.retry_after))
-            if plan.retry_after_date:
-                after = formatdate(time.time() + plan.retry_after, usegmt=True)
-            reply.error(429, "rate_limited", "too many requests", retry_after=after)
-        elif fault in ("500", "502", "503"):
-            reply.error(int(fault), "server_error", f"injected {fault}")
-        elif fault == "html":
-            reply.raw(502, "text/html", _HTML_502)
-        elif fault == "truncated":
-            body = json.dumps({"success": True, "data": [{"call_id": "x" * 40}] * 10}).encode()
-            reply.raw(200, "application/json", body[: len(body) // 2])
-        elif fault == "drop":
-            reply.drop()
-        elif fault == "unsuccessful":
-            reply.json(200, {"success": False, "error": "upstream", "message": "injected failure"})
-
-
-_HTML_502 = (
-    b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway"
-    b"</h1></center><hr><center>nginx</center></body></html>\n"
-)
-
-
-class _Reply:
-    """Writes one response and remembers what was sent, for the stats."""
-
-    def __init__(self, h: _Handler, on_done: Callable[[_Reply], None] | None = None) -> None:
-        self.h = h
-        self._on_done: Callable[[_Reply], None] | None = on_done
-        self.status = 0
-        self.path = urlsplit(h.path).path
-        self.params: dict[str, str] = {}
-        self.fault: str | None = None
-        self.tenant: str | None = None
-        self.at = time.monotonic()
-
-    def json(self, status: int, body: Mapping[str, Any], headers: Mapping[str, str] = {}) -> None:
-        self.raw(status, "application/json", json.dumps(body, ensure_ascii=False).encode(), headers)
-
-    def error(
-        self, status: int, code: str, message: str, retry_after: float | str | None = None
-    ) -> None:
-        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-        self.json(status, {"success": False, "error": code, "message": message}, headers)
-
-    def raw(
-        self, status: int, content_type: str, body: bytes, headers: Mapping[str, str] = {}
-    ) -> None:
-        self.status = status
-        h = self.h
-        h.send_response(status)
-        h.send_header("Content-Type", f"{content_type}; charset=utf-8")
-        h.send_header("Content-Length", str(len(body)))
-        for name, value in headers.items():
-            h.send_header(name, value)
-        self.account()
-        h.end_headers()
-        h.wfile.write(body)
-
-    def account(self) -> None:
-        """Report this request to the stats, once."""
-        on_done, self._on_done = self._on_done, None
-        if on_done is not None:
-            on_done(self)
-
-    def drop(self) -> None:
-        self.h.close_connection = True
-        with contextlib.suppress(OSError):
-            self.h.connection.shutdown(socket.SHUT_RDWR)
-
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -448,7 +377,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.sandbox._handle(self)
 
     def _not_allowed(self) -> None:
-        _Reply(self).error(405, "method_not_allowed", f"{self.command} is not allowed; use GET")
+        Reply(self).error(405, "method_not_allowed", f"{self.command} is not allowed; use GET")
 
     do_POST = do_PUT = do_DELETE = do_PATCH = _not_allowed  # noqa: N815 - http.server's names
 
@@ -464,6 +393,7 @@ class _HTTPServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], sandbox: SandboxServer) -> None:
         self.sandbox = sandbox
+        self.stopping = threading.Event()
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
         super().__init__(address, _Handler)
