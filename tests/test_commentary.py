@@ -100,10 +100,14 @@ def comparison(ratios: list[tuple[float, float, float]], ns: list[int]) -> pd.Da
     rows["n"] = ns
     enough = rows["n"] >= 30
     rows["verdict"] = np.where(
-        ~enough, "too few",
-        np.where(rows["ratio_low"] > 1, "above",
-                 np.where(rows["ratio_high"] < 1, "below", "not distinguishable")),
-    )  # fmt: skip
+        ~enough,
+        "too few",
+        np.where(
+            rows["ratio_low"] > 1,
+            "above",
+            np.where(rows["ratio_high"] < 1, "below", "not distinguishable"),
+        ),
+    )
     rows["rank"] = rows["ratio"].where(enough).rank(ascending=False).astype("Int64")
     return rows
 

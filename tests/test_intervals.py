@@ -46,8 +46,19 @@ def test_z_matches_an_erf_bisection(level: float) -> None:
 
 
 def test_the_bounds_are_where_the_score_test_stops_rejecting() -> None:
-    cases = [(0, 1), (1, 1), (0, 2), (1, 2), (2, 2), (0, 10), (1, 10), (12, 40), (81, 263),
-             (499, 1000), (3, 5000)]  # fmt: skip
+    cases = [
+        (0, 1),
+        (1, 1),
+        (0, 2),
+        (1, 2),
+        (2, 2),
+        (0, 10),
+        (1, 10),
+        (12, 40),
+        (81, 263),
+        (499, 1000),
+        (3, 5000),
+    ]
     for level in (0.9, 0.95, 0.99):
         x, n = np.array([c[0] for c in cases]), np.array([c[1] for c in cases])
         low, high = wilson(x, n, ci=level)

@@ -167,8 +167,12 @@ def hourly(
     grid = summaries.contact_grid(frame, channel=channel, min_attempts=min_attempts)
     noun = _CHANNEL_NOUNS.get(channel or "", "attempts")
     ax = _axes(ax, 11.0, 4.5)
-    _titles(ax, f"Contact rate by weekday and hour ({noun}; grey: fewer than {min_attempts})",
-            "Hour of day (start time)", "Weekday")  # fmt: skip
+    _titles(
+        ax,
+        f"Contact rate by weekday and hour ({noun}; grey: fewer than {min_attempts})",
+        "Hour of day (start time)",
+        "Weekday",
+    )
     used = grid[grid["attempts"] > 0]
     if used.empty:
         return _no_data(ax)
