@@ -161,3 +161,16 @@ def test_on_the_sandbox_the_adjusted_ranking_agrees_better_with_its_truth() -> N
     adjusted_agreement = spearman(adjusted["ratio"], truth[adjusted.index])
     assert raw_agreement < 0.5 < 0.8 < adjusted_agreement
     assert np.isfinite(adjusted["ratio"]).all()
+
+
+def test_plot_compare_draws_each_ratio_and_its_interval() -> None:
+    ax = simpson_frame().timepay.plot.compare("agent_id", adjust_for="campaign_id")
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["A2 (n=100)", "A1 (n=100)", "A3 (n=10, not ranked)"]
+    ranked, unranked = (list(line.get_xdata()) for line in ax.lines if line.get_marker() == "o")
+    assert ranked == pytest.approx([30 / 26.8, 50 / 53.2])
+    assert unranked == pytest.approx([1.0])
+    assert [list(line.get_xdata()) for line in ax.lines if line.get_linestyle() == "--"] == [
+        [1.0, 1.0]
+    ]
+    assert "adjusted for campaign_id" in ax.get_xlabel()

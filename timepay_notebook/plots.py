@@ -28,7 +28,16 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 from . import presentation, summaries
 from ._docs import same_doc
 
-__all__ = ["STATUS_COLORS", "Plots", "campaigns", "daily", "dispositions", "durations", "hourly"]
+__all__ = [
+    "STATUS_COLORS",
+    "Plots",
+    "campaigns",
+    "compare",
+    "daily",
+    "dispositions",
+    "durations",
+    "hourly",
+]
 
 STATUS_COLORS = {"Completed": "#2a9d8f", "No Contact": "#e9c46a", "Failed": "#e76f51"}
 OTHER_COLOR = "#9e9e9e"
@@ -215,6 +224,65 @@ def _annotate_cells(ax: Axes, rates: np.ndarray, counts: np.ndarray, top: float)
         ax.text(column, row, text, ha="center", va="center", fontsize=6.5, color=color)
 
 
+def compare(
+    frame: pd.DataFrame,
+    by: summaries.Keys,
+    ax: Axes | None = None,
+    *,
+    metric: str = "contact_rate",
+    adjust_for: summaries.Keys = None,
+    ci: float = 0.95,
+    min_n: int = 30,
+    channel: str | None = "call",
+) -> Axes:
+    """Dot-and-whisker chart of `compare(...)`: each group's ratio (adjusted, when asked) and
+    its interval, best first, with a line at 1 (as expected). Groups under `min_n` are drawn
+    grey, hollow and last: shown, not ranked.
+
+    Args are those of `summaries.compare`.
+    """
+    table = summaries.compare(frame, by, metric, adjust_for, ci, min_n, channel)
+    ax = _axes(ax, 8.0, 1.5 + 0.35 * max(len(table), 3))
+    kind = "adjusted for " + ", ".join(
+        [adjust_for] if isinstance(adjust_for, str) else list(adjust_for or [])
+    )
+    _titles(
+        ax,
+        table.attrs[presentation.ATTRS_KEY]["title"],
+        f"Ratio to expected ({kind if adjust_for else 'the overall rate'}; {ci:.0%} interval)",
+        ", ".join([by] if isinstance(by, str) else list(by or [])),
+    )
+    if table.empty:
+        return _no_data(ax)
+    positions = np.arange(len(table))
+    ranked = table["rank"].notna().to_numpy()
+    ratio = table["ratio"].to_numpy(dtype="float64")
+    errors = np.vstack([ratio - table["ratio_low"], table["ratio_high"] - ratio])
+    for mask, color, face in (
+        (ranked, RATE_COLORS[0], RATE_COLORS[0]),
+        (~ranked, OTHER_COLOR, "white"),
+    ):
+        if mask.any():
+            ax.errorbar(
+                ratio[mask],
+                positions[mask],
+                xerr=errors[:, mask],
+                fmt="o",
+                color=color,
+                markerfacecolor=face,
+                capsize=3,
+            )
+    ax.axvline(1.0, color="0.5", linestyle="--", linewidth=1)
+    labels = [
+        f"{_wrap(' / '.join(map(str, key)) if isinstance(key, tuple) else str(key))} "
+        f"(n={int(n):,}{'' if ok else ', not ranked'})"
+        for key, n, ok in zip(table.index, table["n"], ranked, strict=True)
+    ]
+    ax.set_yticks(positions, labels)
+    ax.invert_yaxis()
+    return ax
+
+
 def campaigns(
     frame: pd.DataFrame,
     ax: Axes | None = None,
@@ -338,6 +406,29 @@ class Plots:
         self, ax: Axes | None = None, *, channel: str | None = "call", min_attempts: int = 30
     ) -> Axes:
         return hourly(self._frame, ax, channel=channel, min_attempts=min_attempts)
+
+    @same_doc(compare)
+    def compare(
+        self,
+        by: summaries.Keys,
+        ax: Axes | None = None,
+        *,
+        metric: str = "contact_rate",
+        adjust_for: summaries.Keys = None,
+        ci: float = 0.95,
+        min_n: int = 30,
+        channel: str | None = "call",
+    ) -> Axes:
+        return compare(
+            self._frame,
+            by,
+            ax,
+            metric=metric,
+            adjust_for=adjust_for,
+            ci=ci,
+            min_n=min_n,
+            channel=channel,
+        )
 
     @same_doc(campaigns)
     def campaigns(
