@@ -152,12 +152,18 @@ def test_the_report_in_a_real_browser(report: Path, capsys: pytest.CaptureFixtur
         sizes = page.eval_on_selector_all(
             "img", "imgs => imgs.map(i => [i.complete, i.naturalWidth])"
         )
+        widths = page.eval_on_selector_all(
+            "table", "ts => ts.map(t => Math.ceil(t.getBoundingClientRect().right))"
+        )
+        page_width = page.evaluate("document.documentElement.scrollWidth")
         ARTIFACTS.mkdir(exist_ok=True)
         shot = ARTIFACTS / "report.png"
         page.screenshot(path=str(shot), full_page=True)
         browser.close()
     assert len(sizes) >= 3
     assert all(done and width > 0 for done, width in sizes), sizes
+    assert len(widths) >= 5 and max(widths) <= 1280, widths  # every table fits at 1280 px
+    assert page_width <= 1280  # nothing makes the page scroll sideways
     assert problems == []
     assert [u for u in requests if not u.startswith(("file://", "data:"))] == []
     assert shot.stat().st_size > 10_000
