@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 
 import timepay_notebook  # noqa: F401 - registers df.timepay
-from timepay_notebook.frames import to_frame
+from timepay_notebook.frames import empty_frame, to_frame
 from timepay_notebook.intervals import wilson
 from timepay_notebook.sandbox import SandboxServer, vocab
 
@@ -174,3 +174,8 @@ def test_plot_compare_draws_each_ratio_and_its_interval() -> None:
         [1.0, 1.0]
     ]
     assert "adjusted for campaign_id" in ax.get_xlabel()
+
+
+def test_an_empty_frame_gives_an_empty_comparison_with_every_column() -> None:
+    table = empty_frame().timepay.compare("agent_id", adjust_for="campaign_id")
+    assert table.empty and list(table.columns)[-2:] == ["verdict", "rank"]

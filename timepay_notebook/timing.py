@@ -66,7 +66,7 @@ def by_hour(
         ValueError: an unknown `channel`, or `min_attempts` below 1.
     """
     keys = [_hours(frame, "by_hour")]
-    return _rate_table(frame, _by_names(frame, by), keys, channel, min_attempts, ci)
+    return _rate_table(frame, _by_names(frame, by), keys, channel, min_attempts, ci, "hour")
 
 
 def by_weekday(
@@ -86,7 +86,7 @@ def by_weekday(
         ValueError: an unknown `channel`, or `min_attempts` below 1.
     """
     keys = [_weekdays(frame, "by_weekday")]
-    return _rate_table(frame, _by_names(frame, by), keys, channel, min_attempts, ci)
+    return _rate_table(frame, _by_names(frame, by), keys, channel, min_attempts, ci, "weekday")
 
 
 def contact_grid(
@@ -117,7 +117,7 @@ def contact_grid(
     if metric not in GRID_METRICS:
         raise ValueError(f"metric must be one of {', '.join(GRID_METRICS)}, not {metric!r}")
     keys = [_weekdays(frame, "contact_grid"), _hours(frame, "contact_grid")]
-    table = _rate_table(frame, [], keys, channel, min_attempts, ci, metric)
+    table = _rate_table(frame, [], keys, channel, min_attempts, ci, "weekday and hour", metric)
     cells = pd.MultiIndex.from_product(
         [pd.CategoricalIndex(WEEKDAYS, categories=WEEKDAYS, ordered=True), range(24)],
         names=["weekday", "hour"],
@@ -137,6 +137,7 @@ def _rate_table(
     channel: str | None,
     min_attempts: int,
     ci: float,
+    per: str,
     metric: str = "contact_rate",
 ) -> pd.DataFrame:
     """Attempts, successes, rate and interval by `names`, then by the derived keys `extra`."""
@@ -165,7 +166,8 @@ def _rate_table(
         index=sums.index,
     )
     noun = CHANNELS.get(channel or "", "attempts")
-    title = f"{metric.replace('_', ' ').capitalize()} ({noun}; at least {least} a row)"
+    what = metric.replace("_", " ").capitalize()
+    title = f"{what} by {per} ({noun}; shown from {least} attempts)"
     return _finish(table, title, rates=(metric, "ci_low", "ci_high"))
 
 
