@@ -48,6 +48,10 @@ def test_the_report_has_its_title_kpis_and_figures(report: Path, srv: SandboxSer
     assert "Contact rate" in html and "PTP rate (per contact)" in html  # the KPI table
     january = srv.count(start_time="2026-01-01T00:00:00", end_time="2026-01-31T23:59:59")
     assert f"{january:,} attempts" in html  # computed commentary
+    assert "promised, each promise counted once" in html  # the net amount, in rupees
+    assert re.search(r"\u20b9\d{1,2}(,\d\d)*,\d{3} promised", html)  # Indian grouping
+    assert "Among hours from 08:00-19:00 with at least 30 attempts" in html  # calls, window
+    assert "After adjusting for campaign and channel" in html  # agents compared fairly
     assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', html)) >= 3
     assert "Traceback" not in html
     assert 'data-mime-type="application/vnd.jupyter.stderr"' not in html  # no errors, no warnings
