@@ -3,6 +3,8 @@
     >>> import timepay_notebook as tp
     >>> df.timepay.kpis(by="campaign_name")      # rates as fractions; shown as percentages
     >>> df.timepay.disposition_summary(by="type")
+    >>> df.timepay.compare("agent_id", adjust_for="campaign_id")  # fair, with intervals
+    >>> df.timepay.contact_grid()                # calls by weekday x hour
     >>> df.timepay.mask_pii()                    # for reports that get shared
     >>> df.timepay.plot.daily()
 
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ._docs import same_doc
+from .intervals import DEFAULT_CI
 from .masking import mask_pii
 from .presentation import style
 from .summaries import (
@@ -25,11 +28,14 @@ from .summaries import (
     attempts_per_loan,
     by_hour,
     by_weekday,
+    compare,
+    contact_grid,
     daily,
     disposition_summary,
     duration_summary,
     extracted,
     kpis,
+    promises,
 )
 
 if TYPE_CHECKING:
@@ -75,12 +81,50 @@ class TimePayAccessor:
         return kpis(self._frame, by)
 
     @same_doc(by_hour)
-    def by_hour(self, by: Keys = None) -> pd.DataFrame:
-        return by_hour(self._frame, by)
+    def by_hour(
+        self,
+        by: Keys = None,
+        channel: str | None = "call",
+        min_attempts: int = 30,
+        ci: float = DEFAULT_CI,
+    ) -> pd.DataFrame:
+        return by_hour(self._frame, by, channel, min_attempts, ci)
 
     @same_doc(by_weekday)
-    def by_weekday(self, by: Keys = None) -> pd.DataFrame:
-        return by_weekday(self._frame, by)
+    def by_weekday(
+        self,
+        by: Keys = None,
+        channel: str | None = "call",
+        min_attempts: int = 30,
+        ci: float = DEFAULT_CI,
+    ) -> pd.DataFrame:
+        return by_weekday(self._frame, by, channel, min_attempts, ci)
+
+    @same_doc(contact_grid)
+    def contact_grid(
+        self,
+        channel: str | None = "call",
+        metric: str = "contact_rate",
+        min_attempts: int = 30,
+        ci: float = DEFAULT_CI,
+    ) -> pd.DataFrame:
+        return contact_grid(self._frame, channel, metric, min_attempts, ci)
+
+    @same_doc(compare)
+    def compare(
+        self,
+        by: Keys,
+        metric: str = "contact_rate",
+        adjust_for: Keys = None,
+        ci: float = DEFAULT_CI,
+        min_n: int = 30,
+        channel: str | None = "call",
+    ) -> pd.DataFrame:
+        return compare(self._frame, by, metric, adjust_for, ci, min_n, channel)
+
+    @same_doc(promises)
+    def promises(self) -> pd.DataFrame:
+        return promises(self._frame)
 
     @same_doc(attempts_per_loan)
     def attempts_per_loan(self, by: Keys = None) -> pd.DataFrame:

@@ -6,8 +6,12 @@ uses, defined once.
   customer or not).
 - **right-party contact** ("contact"): connected, and the disposition is not "Wrong Number": the
   person reached was the customer.
-- **promise**: disposition "Promise to Pay".
+- **promise**: disposition "Promise to Pay"; its amount and date are in `extracted_data`. A
+  promise is *superseded* when the same loan promises again on or before its promised date;
+  money promised counts each promise that is not superseded (`promises`).
 - **failed**: status "Failed" (Network Error, Invalid Number, Undelivered).
+- **channel**: a call or a WhatsApp message (`type`); time-of-day analyses count calls unless
+  told otherwise.
 
 Rates say their unit: *per attempt* (over logs) or *per loan* (over distinct `loan_id`).
 """

@@ -21,13 +21,23 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from . import presentation, summaries
 from ._docs import same_doc
 
-__all__ = ["STATUS_COLORS", "Plots", "campaigns", "daily", "dispositions", "durations", "hourly"]
+__all__ = [
+    "STATUS_COLORS",
+    "Plots",
+    "campaigns",
+    "compare",
+    "daily",
+    "dispositions",
+    "durations",
+    "hourly",
+]
 
 STATUS_COLORS = {"Completed": "#2a9d8f", "No Contact": "#e9c46a", "Failed": "#e76f51"}
 OTHER_COLOR = "#9e9e9e"
@@ -141,47 +151,136 @@ def daily(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def hourly(frame: pd.DataFrame, ax: Axes | None = None, *, min_attempts: int = 1) -> Axes:
-    """Heatmap of contact rate by weekday (rows, Monday first) and hour of day (columns).
+def hourly(
+    frame: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    channel: str | None = "call",
+    min_attempts: int = 30,
+) -> Axes:
+    """Heatmap of right-party contact rate by weekday (rows, Monday first) and hour (columns).
 
-    Each cell shows its contact rate (contacts / attempts); cells with fewer than
-    `min_attempts` attempts, or none, are left blank. A colorbar is added next to the axes.
+    Calls only by default: WhatsApp messages are read whenever the customer looks, so they say
+    nothing about when to call. Each cell shows its rate and its number of attempts (n). Cells
+    with fewer than `min_attempts` attempts are grey with their n only: a rate from a few calls
+    is noise. Empty cells are blank. A colorbar is added next to the axes.
 
     Args:
-        min_attempts: the fewest attempts a cell needs to be coloured (1: every cell with data).
+        channel: "call" (the default), "whatsapp", or None for every attempt.
+        min_attempts: the fewest attempts a cell needs to be coloured.
 
     Raises:
         KeyError: the frame has no `start_time` column.
+        ValueError: an unknown `channel`, or `min_attempts` below 1.
     """
-    grid = summaries.contact_grid(frame)
+    grid = summaries.contact_grid(frame, channel=channel, min_attempts=min_attempts)
+    noun = _CHANNEL_NOUNS.get(channel or "", "attempts")
     ax = _axes(ax, 11.0, 4.5)
-    _titles(ax, "Contact rate by weekday and hour", "Hour of day (start time)", "Weekday")
-    if grid.empty:
+    _titles(
+        ax,
+        f"Contact rate by weekday and hour ({noun}; grey: fewer than {min_attempts})",
+        "Hour of day (start time)",
+        "Weekday",
+    )
+    used = grid[grid["attempts"] > 0]
+    if used.empty:
         return _no_data(ax)
-    hours = grid.index.get_level_values("hour")
-    columns = pd.RangeIndex(int(hours.min()), int(hours.max()) + 1, name="hour")
-    rows = pd.CategoricalIndex(summaries.WEEKDAYS, categories=summaries.WEEKDAYS, ordered=True)
-    rates = grid["contact_rate"].unstack("hour").reindex(index=rows, columns=columns)
-    attempts = grid["attempts"].unstack("hour").reindex(index=rows, columns=columns)
-    shown = rates.where(attempts.fillna(0) >= max(min_attempts, 1))
-    values = np.ma.masked_invalid(shown.to_numpy(dtype="float64"))
+    columns = pd.RangeIndex(int(used["hour"].min()), int(used["hour"].max()) + 1, name="hour")
+    rates = grid.pivot(index="weekday", columns="hour", values="contact_rate")
+    attempts = grid.pivot(index="weekday", columns="hour", values="attempts")
+    rows = list(summaries.WEEKDAYS)
+    cells = rates.reindex(index=rows, columns=columns).to_numpy(dtype="float64")
+    counts = attempts.reindex(index=rows, columns=columns).fillna(0).to_numpy(dtype="int64")
+    values = np.ma.masked_invalid(cells)
     top = float(values.max()) if values.count() else 1.0
     image = ax.imshow(values, aspect="auto", cmap="viridis", vmin=0.0, vmax=max(top, 1e-9))
+    thin = np.ma.masked_where(~((counts > 0) & np.isnan(cells)), np.ones_like(cells))
+    ax.imshow(thin, aspect="auto", cmap=ListedColormap([THIN_COLOR]), vmin=0, vmax=1)
     ax.set_xticks(np.arange(len(columns)), [str(h) for h in columns])
-    ax.set_yticks(np.arange(len(rows)), list(summaries.WEEKDAYS))
+    ax.set_yticks(np.arange(len(rows)), rows)
     if len(columns) <= 24:
-        _annotate_cells(ax, values, top)
+        _annotate_cells(ax, cells, counts, top)
     figure = ax.get_figure()
     if figure is not None:
         figure.colorbar(image, ax=ax, format=PercentFormatter(1.0), label="Contact rate")
     return ax
 
 
-def _annotate_cells(ax: Axes, values: np.ma.MaskedArray, top: float) -> None:
-    for (row, column), value in np.ndenumerate(values.filled(np.nan)):
+THIN_COLOR = "#d9d9d9"
+_CHANNEL_NOUNS = {"call": "calls", "whatsapp": "WhatsApp messages"}
+
+
+def _annotate_cells(ax: Axes, rates: np.ndarray, counts: np.ndarray, top: float) -> None:
+    """Each cell's rate (when shown) and its n."""
+    for (row, column), n in np.ndenumerate(counts):
+        if not n:
+            continue
+        value = float(rates[row, column])
         if np.isfinite(value):
             color = "white" if value < 0.6 * top else "black"
-            ax.text(column, row, f"{value:.0%}", ha="center", va="center", fontsize=7, color=color)
+            text = f"{presentation.percent(value, 0)}\nn={n:,}"
+        else:
+            color, text = "0.35", f"n={n:,}"
+        ax.text(column, row, text, ha="center", va="center", fontsize=6.5, color=color)
+
+
+def compare(
+    frame: pd.DataFrame,
+    by: summaries.Keys,
+    ax: Axes | None = None,
+    *,
+    metric: str = "contact_rate",
+    adjust_for: summaries.Keys = None,
+    ci: float = 0.95,
+    min_n: int = 30,
+    channel: str | None = "call",
+) -> Axes:
+    """Dot-and-whisker chart of `compare(...)`: each group's ratio (adjusted, when asked) and
+    its interval, best first, with a line at 1 (as expected). Groups under `min_n` are drawn
+    grey, hollow and last: shown, not ranked.
+
+    Args are those of `summaries.compare`.
+    """
+    table = summaries.compare(frame, by, metric, adjust_for, ci, min_n, channel)
+    ax = _axes(ax, 8.0, 1.5 + 0.35 * max(len(table), 3))
+    kind = "adjusted for " + ", ".join(
+        [adjust_for] if isinstance(adjust_for, str) else list(adjust_for or [])
+    )
+    _titles(
+        ax,
+        table.attrs[presentation.ATTRS_KEY]["title"],
+        f"Ratio to expected ({kind if adjust_for else 'the overall rate'}; {ci:.0%} interval)",
+        ", ".join([by] if isinstance(by, str) else list(by or [])),
+    )
+    if table.empty:
+        return _no_data(ax)
+    positions = np.arange(len(table))
+    ranked = table["rank"].notna().to_numpy()
+    ratio = table["ratio"].to_numpy(dtype="float64")
+    errors = np.vstack([ratio - table["ratio_low"], table["ratio_high"] - ratio])
+    for mask, color, face in (
+        (ranked, RATE_COLORS[0], RATE_COLORS[0]),
+        (~ranked, OTHER_COLOR, "white"),
+    ):
+        if mask.any():
+            ax.errorbar(
+                ratio[mask],
+                positions[mask],
+                xerr=errors[:, mask],
+                fmt="o",
+                color=color,
+                markerfacecolor=face,
+                capsize=3,
+            )
+    ax.axvline(1.0, color="0.5", linestyle="--", linewidth=1)
+    labels = [
+        f"{_wrap(' / '.join(map(str, key)) if isinstance(key, tuple) else str(key))} "
+        f"(n={int(n):,}{'' if ok else ', not ranked'})"
+        for key, n, ok in zip(table.index, table["n"], ranked, strict=True)
+    ]
+    ax.set_yticks(positions, labels)
+    ax.invert_yaxis()
+    return ax
 
 
 def campaigns(
@@ -274,7 +373,7 @@ def _wrap(label: str, width: int = 30) -> str:
 
 
 def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+    return presentation.plural(count, noun)
 
 
 def _check_top(top: int) -> None:
@@ -303,8 +402,33 @@ class Plots:
         return daily(self._frame, ax)
 
     @same_doc(hourly)
-    def hourly(self, ax: Axes | None = None, *, min_attempts: int = 1) -> Axes:
-        return hourly(self._frame, ax, min_attempts=min_attempts)
+    def hourly(
+        self, ax: Axes | None = None, *, channel: str | None = "call", min_attempts: int = 30
+    ) -> Axes:
+        return hourly(self._frame, ax, channel=channel, min_attempts=min_attempts)
+
+    @same_doc(compare)
+    def compare(
+        self,
+        by: summaries.Keys,
+        ax: Axes | None = None,
+        *,
+        metric: str = "contact_rate",
+        adjust_for: summaries.Keys = None,
+        ci: float = 0.95,
+        min_n: int = 30,
+        channel: str | None = "call",
+    ) -> Axes:
+        return compare(
+            self._frame,
+            by,
+            ax,
+            metric=metric,
+            adjust_for=adjust_for,
+            ci=ci,
+            min_n=min_n,
+            channel=channel,
+        )
 
     @same_doc(campaigns)
     def campaigns(

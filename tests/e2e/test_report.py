@@ -63,6 +63,10 @@ def test_the_report_has_its_title_kpis_and_figures(report: Path, srv: SandboxSer
     assert "Contact rate" in html and "PTP rate (per contact)" in html  # the KPI table
     january = srv.count(start_time="2026-01-01T00:00:00", end_time="2026-01-31T23:59:59")
     assert f"{january:,} attempts" in html  # computed commentary
+    assert "promised, each promise counted once" in html  # the net amount, in rupees
+    assert re.search(r"\u20b9\d{1,2}(,\d\d)*,\d{3} promised", html)  # Indian grouping
+    assert "Among hours from 08:00-19:00 with at least 30 attempts" in html  # calls, window
+    assert "After adjusting for campaign and channel" in html  # agents compared fairly
     assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', html)) >= 3
     assert "Traceback" not in html
     assert 'data-mime-type="application/vnd.jupyter.stderr"' not in html  # no errors, no warnings
@@ -181,12 +185,18 @@ def test_the_report_in_a_real_browser(report: Path, capsys: pytest.CaptureFixtur
         sizes = page.eval_on_selector_all(
             "img", "imgs => imgs.map(i => [i.complete, i.naturalWidth])"
         )
+        widths = page.eval_on_selector_all(
+            "table", "ts => ts.map(t => Math.ceil(t.getBoundingClientRect().right))"
+        )
+        page_width = page.evaluate("document.documentElement.scrollWidth")
         ARTIFACTS.mkdir(exist_ok=True)
         shot = ARTIFACTS / "report.png"
         page.screenshot(path=str(shot), full_page=True)
         browser.close()
     assert len(sizes) >= 3
     assert all(done and width > 0 for done, width in sizes), sizes
+    assert len(widths) >= 5 and max(widths) <= 1280, widths  # every table fits at 1280 px
+    assert page_width <= 1280  # nothing makes the page scroll sideways
     assert problems == []
     assert [u for u in requests if not u.startswith(("file://", "data:"))] == []
     assert shot.stat().st_size > 10_000

@@ -75,8 +75,11 @@ def test_no_method_modifies_the_frame(small: pd.DataFrame) -> None:
         "daily",
         "extracted",
         "mask_pii",
+        "contact_grid",
+        "promises",
     ):
         getattr(small.timepay, name)()
+    small.timepay.compare("agent_id", adjust_for="campaign_id", channel=None)
     pd.testing.assert_frame_equal(small, before)
     assert small["extracted_data"].tolist() == cells
     assert small.attrs == attrs
@@ -98,12 +101,16 @@ def test_disposition_summary_by_hand(small: pd.DataFrame) -> None:
         ("No Contact", "No Response"),
         ("Failed", "Network Error"),
         ("Failed", "Undelivered"),
-        ("Total", "Total"),
+        ("Total", ""),
     ]
     assert table["count"].tolist() == [2, 1, 1, 1, 1, 1, 1, 1, 1, 10]
     assert table["share"].tolist() == pytest.approx([0.2, *[0.1] * 8, 1.0])
-    assert table["status_share"].tolist() == pytest.approx([0.5] * 4 + [0.3] * 3 + [0.2] * 2 + [1])
-    assert table.attrs["timepay"]["rates"] == ["share", "status_share"]
+    # a disposition's share of its status: 2 of the 5 Completed, 1 of the 3 No Contact, ...
+    within = table["share_within_status"].tolist()
+    assert within[:-1] == pytest.approx([0.4, 0.2, 0.2, 0.2, 1 / 3, 1 / 3, 1 / 3, 0.5, 0.5])
+    assert math.isnan(within[-1])
+    assert table.attrs["timepay"]["rates"] == ["share", "share_within_status"]
+    assert "Total" not in table.index.get_level_values("disposition")  # labelled once
 
 
 def test_disposition_summary_grouped_by_hand(small: pd.DataFrame) -> None:
@@ -112,9 +119,10 @@ def test_disposition_summary_grouped_by_hand(small: pd.DataFrame) -> None:
     assert list(c.index) == [
         ("Completed", "Not Interested"),
         ("Failed", "Undelivered"),
-        ("Total", "Total"),
+        ("Total", ""),
     ]
     assert c["count"].tolist() == [1, 1, 2]
+    assert c["share_within_status"].tolist()[:2] == [1.0, 1.0]  # the only one of its status
     assert c["share"].tolist() == [0.5, 0.5, 1.0]
     assert list(table.index.get_level_values(0).unique()) == [
         "Campaign A",
@@ -153,6 +161,9 @@ def test_kpis_by_hand(small: pd.DataFrame) -> None:
         "unique_customers": 4,
         "contacts": 4,  # five Completed, less one Wrong Number
         "contact_rate": 0.4,
+        "connect_rate": 0.5,  # five Completed of ten
+        "loans_contacted_rate": 0.75,  # L1, L3 and L4 had a contact; L2 only a wrong number
+        "attempts_per_contact": 2.5,
         "promises_to_pay": 2,
         "ptp_rate": 0.2,
         "ptp_per_contact": 0.5,
@@ -161,6 +172,7 @@ def test_kpis_by_hand(small: pd.DataFrame) -> None:
         "avg_connected_seconds": 120.0,
         "attempts_per_loan": 2.5,
         "promised_amount": 7500.0,
+        "promised_amount_gross": 7500.0,  # two loans, one promise each
     }
     assert list(row.index) == list(expected)
     assert row.to_dict() == pytest.approx(expected)
@@ -181,12 +193,12 @@ def test_kpis_grouped_by_hand(small: pd.DataFrame) -> None:
 
 
 def test_by_hour_and_by_weekday_by_hand(small: pd.DataFrame) -> None:
-    hours = small.timepay.by_hour()
+    hours = small.timepay.by_hour(channel=None, min_attempts=1)
     assert list(hours.index) == [10, 11, 18, 19]
     assert hours["attempts"].tolist() == [5, 1, 2, 2]
     assert hours["contacts"].tolist() == [3, 0, 0, 1]
     assert hours["contact_rate"].tolist() == pytest.approx([0.6, 0.0, 0.0, 0.5])
-    days = small.timepay.by_weekday()
+    days = small.timepay.by_weekday(channel=None, min_attempts=1)
     assert list(days.index) == ["Monday", "Tuesday", "Wednesday", "Thursday"]
     assert days["attempts"].tolist() == [2, 3, 3, 2]
     assert days["contact_rate"].tolist() == pytest.approx([0.5, 0.0, 2 / 3, 0.5])
@@ -260,7 +272,7 @@ def test_kpis_grouped_match_an_independent_groupby(sandbox_frame: pd.DataFrame) 
     )
     amounts = df["extracted_data"].map(lambda d: d.get("promised_amount", 0))
     assert (
-        table["promised_amount"].to_dict()
+        table["promised_amount_gross"].to_dict()
         == amounts.groupby([df[k] for k in by], observed=True).sum().astype(float).to_dict()
     )
     assert table["contact_rate"].between(0, 1).all()
@@ -304,7 +316,7 @@ def test_duration_summary_grouped_matches_groupby(sandbox_frame: pd.DataFrame) -
 
 def test_time_tables_match_groupby(sandbox_frame: pd.DataFrame) -> None:
     df = sandbox_frame
-    hours = df.timepay.by_hour(by="type")
+    hours = df.timepay.by_hour(by="type", channel=None, min_attempts=1)
     key = [df["type"], df["start_time"].dt.hour.rename("hour")]
     expected = contact(df).groupby(key, observed=True).agg(["size", "sum", "mean"])
     assert hours["attempts"].to_dict() == expected["size"].to_dict()
@@ -328,7 +340,7 @@ def test_empty_frames_give_empty_tables_and_zero_counts() -> None:
     assert kpis.loc["All", "attempts"] == 0 and kpis.loc["All", "unique_loans"] == 0
     assert kpis.loc["All", ["contact_rate", "ptp_rate", "avg_connected_seconds"]].isna().all()
     summary = empty.timepay.disposition_summary()
-    assert list(summary.index) == [("Total", "Total")] and summary["count"].tolist() == [0]
+    assert list(summary.index) == [("Total", "")] and summary["count"].tolist() == [0]
     durations = empty.timepay.duration_summary()
     assert durations["calls"].tolist() == [0, 0]
     for table in (
@@ -394,7 +406,7 @@ def test_a_frame_read_back_from_csv_gives_the_same_numbers(
     pd.testing.assert_frame_equal(text_only.timepay.kpis(), sandbox_frame.timepay.kpis())
     pd.testing.assert_frame_equal(text_only.timepay.by_hour(), sandbox_frame.timepay.by_hour())
     assert text_only.timepay.extracted()["promised_amount"].sum() == pytest.approx(
-        sandbox_frame.timepay.kpis().loc["All", "promised_amount"]
+        sandbox_frame.timepay.kpis().loc["All", "promised_amount_gross"]
     )
 
 
@@ -408,7 +420,7 @@ def test_timezone_aware_times_give_local_hours() -> None:
     naive = to_frame(small_records())
     aware = to_frame(small_records(), tz="Asia/Kolkata")
     pd.testing.assert_frame_equal(aware.timepay.by_hour(), naive.timepay.by_hour())
-    utc = to_frame(small_records(), tz="UTC").timepay.by_hour()
+    utc = to_frame(small_records(), tz="UTC").timepay.by_hour(channel=None)
     assert list(utc.index) == [4, 5, 12, 13]  # 10:15 IST is 04:45 UTC
 
 

@@ -121,7 +121,7 @@ def test_daily_accepts_timezone_aware_dates() -> None:
 
 
 def test_hourly_heatmap_cells_are_the_contact_rates(small: pd.DataFrame) -> None:
-    ax = small.timepay.plot.hourly()
+    ax = small.timepay.plot.hourly(channel=None, min_attempts=1)  # every attempt, every cell
     images = [i for i in ax.get_images() if isinstance(i, AxesImage)]
     values = np.ma.asarray(images[0].get_array())
     assert values.shape == (7, 10)  # Monday..Sunday x 10:00..19:00
@@ -133,11 +133,25 @@ def test_hourly_heatmap_cells_are_the_contact_rates(small: pd.DataFrame) -> None
     assert values[2, 9] == 0.5  # Wednesday 19: one of two WhatsApp messages answered
     assert values[3, 0] == 0.5  # Thursday 10
     assert values.mask[0, 2] and values.mask[6].all()  # no attempts: blank
-    assert "100%" in texts(ax)
-    sparse = small.timepay.plot.hourly(min_attempts=2)
+    assert "100%\nn=1" in texts(ax) and "50%\nn=2" in texts(ax)  # each cell shows its n
+    sparse = small.timepay.plot.hourly(channel=None, min_attempts=2)
     kept = np.ma.asarray(sparse.get_images()[0].get_array())
     assert kept.count() == 3  # only Tuesday 18, Wednesday 19 and Thursday 10 have two
     assert kept.mask[0, 0]
+    grey = np.ma.asarray(sparse.get_images()[1].get_array())
+    assert grey.count() == 4 and not grey.mask[0, 0]  # the one-attempt cells are greyed
+    assert "n=1" in texts(sparse)
+
+
+def test_hourly_defaults_to_calls_and_greys_thin_cells(small: pd.DataFrame) -> None:
+    ax = small.timepay.plot.hourly()  # calls, at least 30 a cell
+    rates, grey = (np.ma.asarray(i.get_array()) for i in ax.get_images())
+    # 19:00 holds only WhatsApp messages: no column for it; 10:00..18:00 remain
+    assert [t.get_text() for t in ax.get_xticklabels()] == [str(h) for h in range(10, 19)]
+    assert rates.count() == 0  # no cell has 30 calls: no rate is coloured
+    assert grey.count() == 6  # the six cells with calls are grey, their n shown
+    assert sorted(t for t in texts(ax) if t.startswith("n=")) == ["n=1"] * 5 + ["n=2"]
+    assert "calls" in ax.get_title() and "30" in ax.get_title()
 
 
 def test_campaigns_bars_are_the_kpis(small: pd.DataFrame) -> None:
