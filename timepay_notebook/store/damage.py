@@ -16,12 +16,13 @@ import contextlib
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import StoreError
-from .files import DATA_FILE, Store
-from .format import NO_START, NULL_PARTITION, PARTITION
+from .files import DATA_FILE, DayFile, Store
+from .format import NO_START, NULL_PARTITION, PARTITION, start_seconds
 from .spans import DAY, Span, subtract, to_seconds
 
 REPAIR_HINT = (
@@ -36,7 +37,8 @@ def find_damage(
     """The day files among `keys` (default: all) that are missing or unreadable -> why.
 
     Cheap by default: a `stat` per file, and a footer read where the size differs from the
-    manifest's record. `thorough` reads every file in full.
+    manifest's record or there is no record (a store written before files were recorded).
+    `thorough` reads every file in full.
     """
     on_disk = store.partitions()
     recorded = store.manifest.files
@@ -48,7 +50,7 @@ def find_damage(
             if info is not None:
                 found[key] = "missing"
             continue
-        if thorough or (info is not None and path.stat().st_size != info.bytes):
+        if thorough or info is None or path.stat().st_size != info.bytes:
             why = unreadable(path, thorough=thorough)
             if why is not None:
                 found[key] = why
@@ -94,9 +96,18 @@ def repair_damage(store: Store, *, thorough: bool = False) -> list[str]:
         target.unlink(missing_ok=True)
         with contextlib.suppress(OSError):
             target.parent.rmdir()
+    for key, path in store.partitions().items():  # record files a store did not record yet
+        if key not in manifest.files:
+            times = pq.read_table(path, columns=["start_time"])
+            seconds = start_seconds(times) if times.num_rows else np.array([NO_START])
+            size = path.stat().st_size
+            manifest.files[key] = DayFile(
+                times.num_rows, size, int(seconds.min()), int(seconds.max())
+            )
+            found.setdefault(key, "")  # saved below
     if found:
         store.save()
-    return sorted(found)
+    return sorted(k for k, why in found.items() if why)
 
 
 def _span_of(store: Store, key: str) -> Span:

@@ -292,12 +292,13 @@ class Store:
         return found
 
     def keys_between(self, low: int | None, high: int | None) -> list[str]:
-        """The partitions that may hold start times in `low`..`high`, newest first (a day of
-        margin each side, in case a log's `date` is not its start time's; the null partition
-        last)."""
+        """The partitions (on disk or recorded) that may hold start times in `low`..`high`,
+        newest first (a day of margin each side, in case a log's `date` is not its start
+        time's; the null partition last)."""
         first = _day(low - DAY) if low is not None else ""
         last = _day(high + DAY) if high is not None else "9999-12-31"
-        keys = [k for k in self.partitions() if k == NULL_PARTITION or first <= k <= last]
+        known = self.partitions().keys() | self.manifest.files.keys()  # recorded: maybe missing
+        keys = [k for k in known if k == NULL_PARTITION or first <= k <= last]
         return sorted(keys, key=lambda k: (k != NULL_PARTITION, k), reverse=True)
 
     def read(self, keys: list[str], columns: list[str] | None = None) -> pa.Table:

@@ -20,8 +20,8 @@ from .format import PARTITION, STORAGE_TYPES, from_table
 def query_store(path: str | os.PathLike[str], sql: str) -> pd.DataFrame:
     """The result of DuckDB SQL `sql` over the store at `path`, as a DataFrame.
 
-    The store is the view `logs`: its columns as stored (times naive, API-local) and `date` (the
-    partition, a DATE). Filters on `date` and `start_time` skip the files they exclude. Columns
+    The store is the view `logs`: the columns of `read_store`, in its order, as stored (times
+    naive, API-local; `date`, the partition, a DATE). Filters on `date` and `start_time` skip the files they exclude. Columns
     of the result named like the logs' columns are typed as `read_store` types them (categories,
     `str`, `datetime64[us]`, `Int64`, `extracted_data` parsed); others as DuckDB gives them.
 
@@ -41,7 +41,11 @@ def query_store(path: str | os.PathLike[str], sql: str) -> pd.DataFrame:
         if store.partitions():
             pattern = str(store.path / f"{PARTITION}=*" / "*.parquet")
             files = con.read_parquet(pattern, hive_partitioning=True, union_by_name=True)
-            files.create_view("logs")
+            order = [c for c in SCHEMA if c in files.columns]  # `date` in its place, as read
+            order += [c for c in files.columns if c not in SCHEMA]
+            files.project(", ".join('"' + c.replace('"', '""') + '"' for c in order)).create_view(
+                "logs"
+            )
         else:  # no day file yet: an empty view with the schema's columns
             con.register("_no_logs", _empty_table())
             con.execute("CREATE VIEW logs AS SELECT * FROM _no_logs")
@@ -58,8 +62,10 @@ def query_store(path: str | os.PathLike[str], sql: str) -> pd.DataFrame:
 
 def _empty_table() -> pa.Table:
     """No rows, the stored columns' types, and `date` as a DATE."""
-    fields = [(n, STORAGE_TYPES[kind]) for n, kind in SCHEMA.items() if n != PARTITION]
-    return pa.schema([*fields, (PARTITION, pa.date32())]).empty_table()
+    fields = [
+        (n, pa.date32() if n == PARTITION else STORAGE_TYPES[kind]) for n, kind in SCHEMA.items()
+    ]
+    return pa.schema(fields).empty_table()
 
 
 def _duckdb() -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -128,16 +129,15 @@ def _scan(
     if not paths:
         return pa.table({})
     try:
+        if where is not None:  # the days `where` excludes: their files are not opened
+            probe = _dataset(store, paths, pq.read_schema(paths[0]))
+            with contextlib.suppress(pa.ArrowException, TypeError):  # a column only some have
+                paths = [fragment.path for fragment in probe.get_fragments(filter=where)]
+            if not paths:
+                return pa.table({})
         schemas = [pq.read_schema(p) for p in paths] if len(paths) > 1 else []
         schema = pa.unify_schemas(schemas) if schemas else pq.read_schema(paths[0])
-        partition = pa.schema([(PARTITION, pa.date32())])
-        dataset = ds.dataset(
-            paths,
-            schema=schema.append(partition.field(0)),
-            format="parquet",
-            partitioning=ds.partitioning(partition, flavor="hive"),
-            partition_base_dir=str(store.path),
-        )
+        dataset = _dataset(store, paths, schema)
         known = set(dataset.schema.names)
         unknown = [c for c in columns or () if c not in known and c not in SCHEMA]
         if unknown:
@@ -155,6 +155,18 @@ def _scan(
         index = table.column_names.index(PARTITION)
         table = table.set_column(index, PARTITION, table.column(PARTITION).cast(_DATE))
     return table
+
+
+def _dataset(store: Store, paths: list[str], schema: pa.Schema) -> ds.Dataset:
+    """The day files `paths` as one dataset, with `date` (a date32 partition)."""
+    partition = pa.schema([(PARTITION, pa.date32())])
+    return ds.dataset(
+        paths,
+        schema=schema.append(partition.field(0)),
+        format="parquet",
+        partitioning=ds.partitioning(partition, flavor="hive"),
+        partition_base_dir=str(store.path),
+    )
 
 
 def _newest_first(table: pa.Table) -> pa.Table:
