@@ -20,7 +20,7 @@ from ..protocol import TIME_FILTERS
 from ..schema import SCHEMA
 from .damage import damage_error, find_damage, unreadable
 from .files import NEWEST_FIRST, Store, identity
-from .format import PARTITION, from_table, start_seconds
+from .format import PARTITION, from_table
 from .spans import Span, seconds_or_none, to_wire, wire_or_none
 
 _DATE = pa.timestamp("us")
@@ -188,11 +188,11 @@ def _matches(
             return np.zeros(table.num_rows, dtype=bool)
         equal = pc.equal(table.column(column).cast(pa.string()), value).fill_null(False)
         mask &= equal.to_numpy()
-    if low is not None or high is not None:
-        seconds = start_seconds(table)
-        mask &= (seconds >= (low if low is not None else 0)) & (
-            seconds <= (high if high is not None else 2**62)
-        )
+    if low is not None or high is not None:  # whole seconds: floor(t) in low..high
+        micros = table.column("start_time").cast(pa.int64()).fill_null(-(2**62)).to_numpy()
+        mask &= micros >= (low if low is not None else 0) * 1_000_000
+        if high is not None:
+            mask &= micros < (high + 1) * 1_000_000
     return mask
 
 
