@@ -128,6 +128,9 @@ def _typed(
         text: pd.Series = column.cast(pa.large_string()).to_pandas(types_mapper=str_types)
         return text
     if kind == CATEGORY:
+        if pa.types.is_dictionary(column.type):  # as stored: one dictionary for all chunks
+            unified = pa.table({name: column}).unify_dictionaries()[name]
+            return categorical_column(unified).cat.remove_unused_categories()
         values = column.cast(pa.large_string()).combine_chunks()
         return categorical_column(pa.chunked_array([values.dictionary_encode()]))
     if kind == DATETIME:
