@@ -164,3 +164,17 @@ def test_repair_reads_every_file_in_full(
     assert_whole(store, reference)
     assert f"{rows:,} new logs" in capsys.readouterr().out
     assert json.loads((store / MANIFEST).read_text())["files"][key]["rows"] == rows
+
+
+def test_damage_a_plain_sync_meets_is_named_not_a_raw_arrow_error(
+    srv: SandboxServer, store: Path, reference: pd.DataFrame
+) -> None:
+    """The newest day (in the overlap a sync reads again), damaged without changing its size."""
+    newest = sorted(store.glob("date=*/logs.parquet"))[-1]
+    newest.write_bytes(b"x" * newest.stat().st_size)
+    with pytest.raises(StoreError) as raised:
+        sync_again(srv, store)
+    assert f"{newest} is unreadable" in str(raised.value) and "--repair" in str(raised.value)
+    result = sync_again(srv, store, repair=True)
+    assert result.repaired == [newest.parent.name.removeprefix("date=")]
+    assert_whole(store, reference)

@@ -21,14 +21,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import StoreError
-from .files import DATA_FILE, DayFile, Store
+from .files import DATA_FILE, REPAIR_HINT, DayFile, Store
 from .format import NO_START, NULL_PARTITION, PARTITION, start_seconds
 from .spans import DAY, Span, subtract, to_seconds
-
-REPAIR_HINT = (
-    "run sync_logs(path, ..., repair=True) or `timepay-notebook sync PATH --repair` (the next "
-    "sync repairs it too) to fetch those days again"
-)
 
 
 def find_damage(

@@ -304,9 +304,7 @@ class Store:
     def read(self, keys: list[str], columns: list[str] | None = None) -> pa.Table:
         """The rows of partitions `keys`, in that order, with their `date` column."""
         files = self.partitions()
-        tables = [
-            with_partition(pq.read_table(files[k], columns=columns), k) for k in keys if k in files
-        ]
+        tables = [with_partition(_read_table(files[k], columns), k) for k in keys if k in files]
         if not tables:
             return pa.table({})
         return pa.concat_tables(tables, promote_options="permissive")
@@ -321,7 +319,7 @@ class Store:
 
     def count_logs(self) -> int:
         """How many logs the store holds (from the files' footers)."""
-        return sum(pq.read_metadata(f).num_rows for f in self.partitions().values())
+        return sum(_checked(pq.read_metadata, f).num_rows for f in self.partitions().values())
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -353,7 +351,7 @@ class Store:
             if part.num_rows:
                 self._write(key, target, part)
             return 0
-        old = pq.read_table(target)
+        old = _read_table(target)
         seconds = start_seconds(old)
         old_ids = id_keys(old)
         replaced = np.array([k is not None and k in incoming for k in old_ids], dtype=bool)
@@ -398,6 +396,28 @@ class Store:
             return []
         end = min(high if high is not None else covered[-1][1], covered[-1][1])
         return subtract([(start, end)], covered) if start <= end else []
+
+
+REPAIR_HINT = (
+    "run sync_logs(path, ..., repair=True) or `timepay-notebook sync PATH --repair` (the next "
+    "sync repairs it too) to fetch those days again"
+)
+
+
+def _read_table(path: Path, columns: list[str] | None = None) -> pa.Table:
+    """A day file; `StoreError` naming it if it does not read."""
+    table: pa.Table = _checked(pq.read_table, path, columns=columns)
+    return table
+
+
+def _checked(read: Any, path: Path, **options: Any) -> Any:
+    try:
+        return read(path, **options)
+    except (OSError, pa.ArrowException) as error:
+        raise StoreError(
+            f"{path} is unreadable ({type(error).__name__}: {error}): the store is damaged; "
+            f"{REPAIR_HINT}"
+        ) from None
 
 
 def _write_table(target: Path, table: pa.Table) -> int:
