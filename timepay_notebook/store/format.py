@@ -130,7 +130,7 @@ def _typed(
     if kind == CATEGORY:
         if pa.types.is_dictionary(column.type):  # as stored: one dictionary for all chunks
             unified = pa.table({name: column}).unify_dictionaries()[name]
-            return categorical_column(unified).cat.remove_unused_categories()
+            return _present_only(categorical_column(unified))
         values = column.cast(pa.large_string()).combine_chunks()
         return categorical_column(pa.chunked_array([values.dictionary_encode()]))
     if kind == DATETIME:
@@ -142,6 +142,16 @@ def _typed(
         numbers: pd.Series = column.cast(pa.int64()).to_pandas(types_mapper=int_types)
         return numbers
     return pd.Series(_decoded(column), dtype=object)
+
+
+def _present_only(series: pd.Series) -> pd.Series:
+    """`series` with only the categories its values use (a count, not a sort, of the codes)."""
+    codes = series.cat.codes.to_numpy()
+    categories = series.cat.categories
+    used = np.bincount(codes[codes >= 0], minlength=len(categories)) > 0
+    if used.all():
+        return series
+    return series.cat.remove_categories(categories[~used])
 
 
 def _column(table: pa.Table, name: str, kind: str) -> pa.ChunkedArray:
