@@ -1,4 +1,5 @@
-"""Shared by the benchmarks: a sandbox in its own process, and memory readings."""
+"""Shared by the benchmarks: a sandbox in its own process, a fresh cache directory, and memory
+readings."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 TOKEN = "benchmark-token"
 
@@ -20,8 +23,11 @@ class Sandbox:
 
 
 @contextmanager
-def sandbox_process(logs: int, latency_ms: float = 0.0, seed: int = 7) -> Iterator[Sandbox]:
-    """A sandbox serving from another process, as a real server would."""
+def sandbox_process(
+    logs: int, latency_ms: float = 0.0, seed: int = 7, extra: tuple[str, ...] = ()
+) -> Iterator[Sandbox]:
+    """A sandbox serving from another process, as a real server would (`extra`: more
+    `timepay-notebook sandbox` flags, e.g. `("--max-in-flight", "2")`)."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -38,6 +44,7 @@ def sandbox_process(logs: int, latency_ms: float = 0.0, seed: int = 7) -> Iterat
             str(seed),
             "--token",
             TOKEN,
+            *extra,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -68,6 +75,22 @@ def rss_bytes() -> int:
 def peak_rss_bytes() -> int:
     """This process's highest resident memory so far."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+@contextmanager
+def fresh_cache_dir() -> Iterator[Path]:
+    """A new, empty temporary directory set as `TIMEPAY_CACHE_DIR` while it lasts: nothing a
+    measurement stores is seen by another, nor by the user's own cache."""
+    old = os.environ.get("TIMEPAY_CACHE_DIR")
+    with tempfile.TemporaryDirectory(prefix="timepay-bench-") as tmp:
+        os.environ["TIMEPAY_CACHE_DIR"] = tmp
+        try:
+            yield Path(tmp)
+        finally:
+            if old is None:
+                os.environ.pop("TIMEPAY_CACHE_DIR", None)
+            else:
+                os.environ["TIMEPAY_CACHE_DIR"] = old
 
 
 def mib(n: float) -> str:

@@ -4,7 +4,8 @@
 
 The sandbox serves from another process. Peak memory is this process's peak resident set during
 the pull minus its resident set just before (so it counts Arrow buffers, Python objects, the
-HTTP layer, everything). Target: <= 3x the final frame's `memory_usage(deep=True)`.
+HTTP layer, everything); the baseline is the final frame's `memory_usage(deep=True)`. Cache off
+(`cache=False`): the pull holds no cached responses. Target: <= 3x the frame.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ def main() -> None:
 
     with (
         sandbox_process(args.logs) as srv,
-        tp.TimePayClient(srv.token, srv.url, max_workers=args.workers, progress=False) as client,
+        tp.TimePayClient(
+            srv.token, srv.url, max_workers=args.workers, cache=False, progress=False
+        ) as client,
     ):
         client.count_logs()  # warm the connection and the imports
         gc.collect()

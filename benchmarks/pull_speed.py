@@ -1,9 +1,11 @@
-"""Pull speed: 2,450 logs (245 pages) at 50 ms a request, measured in one run.
+"""Pull speed: 2,450 logs (245 pages) at 50 ms a request, measured in one run, cache off.
 
-    python benchmarks/pull_speed.py [--logs 2450] [--latency-ms 50]
+    python benchmarks/pull_speed.py [--logs 2450] [--latency-ms 50] [--repeat 3]
 
-Compares a plain sequential `requests` loop with `load_logs` at 4 and 8 workers, and with the
-bound for K workers, (ceil((P - 1) / K) + 1) * latency: page 1 alone, then the rest K at a time.
+Compares a plain sequential `requests` loop (the baseline) with `load_logs` at 4 and 8 workers,
+and with the bound for K workers, (ceil((P - 1) / K) + 1) * latency: page 1 alone, then the rest
+K at a time. Every pull is a new `TimePayClient(cache=False)` (and `TIMEPAY_CACHE_DIR` is a fresh
+empty directory), so no run is answered by what another stored: each figure is a real pull.
 Targets: 8 workers >= 6x the sequential loop, and within 1.2x of the bound.
 """
 
@@ -14,7 +16,7 @@ import math
 import time
 
 import requests
-from _common import sandbox_process
+from _common import fresh_cache_dir, sandbox_process
 
 import timepay_notebook as tp
 
@@ -34,10 +36,12 @@ def sequential(url: str, token: str) -> tuple[int, float]:
 
 
 def pulled(url: str, token: str, workers: int) -> tuple[int, float]:
-    with tp.TimePayClient(token, url, max_workers=workers, progress=False) as client:
+    with tp.TimePayClient(token, url, max_workers=workers, cache=False, progress=False) as client:
         started = time.perf_counter()
         frame = client.load_logs()
-        return len(frame), time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        assert frame.attrs["pages_from_cache"] == 0
+        return len(frame), seconds
 
 
 def main() -> None:
@@ -49,11 +53,11 @@ def main() -> None:
     latency = args.latency_ms / 1000
     pages = math.ceil(args.logs / 10)
 
-    with sandbox_process(args.logs, args.latency_ms) as srv:
+    with fresh_cache_dir(), sandbox_process(args.logs, args.latency_ms) as srv:
         base_rows, base = min(
             (sequential(srv.url, srv.token) for _ in range(args.repeat)), key=lambda r: r[1]
         )
-        print(f"{args.logs:,} logs, {pages} pages, {args.latency_ms:g} ms latency")
+        print(f"{args.logs:,} logs, {pages} pages, {args.latency_ms:g} ms latency, cache off")
         print(f"{'method':28} {'seconds':>8} {'vs loop':>8} {'bound':>8} {'vs bound':>9}")
         print(
             f"{'sequential requests loop':28} {base:8.2f} {1:7.1f}x {pages * latency:8.2f} {base / (pages * latency):8.2f}x"

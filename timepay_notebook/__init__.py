@@ -38,7 +38,7 @@ from .errors import (
 from .frames import empty_frame, to_frame
 from .protocol import FILTERS
 from .schema import SCHEMA
-from .store import SyncResult, read_store, sync_logs
+from .store import SyncResult, query_store, read_store, sync_logs
 
 if _TYPE_CHECKING:
     from .explorer import LogExplorer, filter_panel
@@ -90,6 +90,7 @@ __all__ = [
     "empty_frame",
     "filter_panel",
     "load_logs",
+    "query_store",
     "read_store",
     "sync_logs",
     "to_frame",

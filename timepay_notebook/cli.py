@@ -170,6 +170,12 @@ def _add_sync(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--max-windows", type=int, default=MAX_WINDOWS,
         help="windows pulled at once (default %(default)s)",
     )  # fmt: skip
+    g.add_argument(
+        "--repair",
+        action="store_true",
+        help="read every stored day file in full and fetch again the days whose file is missing "
+        "or damaged (every sync fetches again the days it finds missing or unreadable)",
+    )
     sync.set_defaults(command=_sync, name="sync")
 
 
@@ -179,7 +185,8 @@ def _sync(args: argparse.Namespace) -> int:
         try:
             result = sync_logs(
                 args.path, client=client, overlap=overlap, overlap_check=args.overlap_check,
-                window_logs=args.window_logs, max_windows=args.max_windows, **_filters(args),
+                window_logs=args.window_logs, max_windows=args.max_windows, repair=args.repair,
+                **_filters(args),
             )  # fmt: skip
         except IncompleteSyncError as error:
             print(error.result.summary(), file=sys.stderr)

@@ -22,7 +22,18 @@ def test_readme_opens_with_the_two_newcomer_commands() -> None:
     assert ".venv/bin/python -m pytest\n" in ci
 
 
-@pytest.mark.parametrize("code", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
+ENGINES = [  # the block that starts PySpark, Dask and Polars: the engine tests' marks
+    pytest.mark.engines,
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore:The inplace keyword:pandas.errors.Pandas4Warning"),
+]
+CASES = [
+    pytest.param(code, id=f"block{i}", marks=ENGINES if "pyspark" in code else ())
+    for i, code in enumerate(BLOCKS)
+]
+
+
+@pytest.mark.parametrize("code", CASES)
 def test_python_blocks_run_and_print_what_they_say(
     code: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -7,10 +7,13 @@
 - `sync`: `sync_logs`, pulling the planned windows into the store.
 - `result`: `SyncResult`, what a sync did.
 - `read`: `read_store`.
+- `query`: `query_store`, DuckDB SQL over a store.
+- `damage`: missing or damaged day files, found against the manifest and repaired by a sync.
 """
 
+from .query import query_store
 from .read import read_store
 from .result import SyncResult
 from .sync import sync_logs
 
-__all__ = ["SyncResult", "read_store", "sync_logs"]
+__all__ = ["SyncResult", "query_store", "read_store", "sync_logs"]

@@ -18,8 +18,10 @@ Column types are in `timepay_notebook.storeformat`. DuckDB reads the store as
 a sync with other filters is a `StoreMismatchError`), `api_timezone`, `overlap_seconds`,
 `origin` (the earliest time the store covers), `covered` (the time spans brought up to date,
 merged: the windows completed so far), `high_water_mark` (the newest `start_time` stored),
-`logs`, `json_columns`, `source` (the base URL without credentials, for information),
-`created_at`, `updated_at`. Never the token.
+`logs`, `json_columns`, `files` (each day file as written: `rows`, `bytes`, and the `first` and
+`last` start times in it, so a reader can tell a missing or damaged file and a repair knows which
+span to fetch again; absent in stores written before it was added), `source` (the base URL
+without credentials, for information), `created_at`, `updated_at`. Never the token.
 
 **Writes.** A window is written partition by partition: each touched day is read, merged and
 written to a hidden temporary file in its directory, then `os.replace`d over `logs.parquet`, so
@@ -56,6 +58,7 @@ from ..errors import StoreError, StoreMismatchError
 from ..protocol import TIME_FILTERS
 from ..schema import SCHEMA
 from .format import (
+    NO_START,
     NULL_PARTITION,
     PARTITION,
     id_keys,
@@ -91,6 +94,35 @@ def identity(params: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in params.items() if k not in TIME_FILTERS}
 
 
+@dataclass(frozen=True)
+class DayFile:
+    """What the manifest records of one day file: its rows and size as written, and the first
+    and last start times in it (seconds; `NO_START` without any)."""
+
+    rows: int
+    bytes: int
+    first: int
+    last: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "bytes": self.bytes,
+            "first": wire_or_none(self.first if self.first != NO_START else None),
+            "last": wire_or_none(self.last if self.last != NO_START else None),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DayFile:
+        first, last = (seconds_or_none(data.get(name)) for name in ("first", "last"))
+        return cls(
+            int(data["rows"]),
+            int(data["bytes"]),
+            NO_START if first is None else first,
+            NO_START if last is None else last,
+        )
+
+
 @dataclass
 class Manifest:
     """What `_timepay_store.json` holds (see the module docstring)."""
@@ -103,6 +135,7 @@ class Manifest:
     high_water_mark: int | None = None
     logs: int = 0
     json_columns: list[str] = field(default_factory=lambda: ["extracted_data"])
+    files: dict[str, DayFile] = field(default_factory=dict)
     source: str | None = None
     created_at: str = ""
     updated_at: str = ""
@@ -120,6 +153,7 @@ class Manifest:
             "high_water_mark": wire_or_none(self.high_water_mark),
             "logs": self.logs,
             "json_columns": self.json_columns,
+            "files": {k: f.to_json() for k, f in sorted(self.files.items())},
             "source": self.source,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
@@ -147,6 +181,7 @@ class Manifest:
                 high_water_mark=seconds_or_none(data.get("high_water_mark")),
                 logs=int(data.get("logs", 0)),
                 json_columns=[str(c) for c in data.get("json_columns", ["extracted_data"])],
+                files={str(k): DayFile.from_json(v) for k, v in data.get("files", {}).items()},
                 source=data.get("source"),
                 created_at=str(data.get("created_at", "")),
                 updated_at=str(data.get("updated_at", "")),
@@ -257,20 +292,19 @@ class Store:
         return found
 
     def keys_between(self, low: int | None, high: int | None) -> list[str]:
-        """The partitions that may hold start times in `low`..`high`, newest first (a day of
-        margin each side, in case a log's `date` is not its start time's; the null partition
-        last)."""
+        """The partitions (on disk or recorded) that may hold start times in `low`..`high`,
+        newest first (a day of margin each side, in case a log's `date` is not its start
+        time's; the null partition last)."""
         first = _day(low - DAY) if low is not None else ""
         last = _day(high + DAY) if high is not None else "9999-12-31"
-        keys = [k for k in self.partitions() if k == NULL_PARTITION or first <= k <= last]
+        known = self.partitions().keys() | self.manifest.files.keys()  # recorded: maybe missing
+        keys = [k for k in known if k == NULL_PARTITION or first <= k <= last]
         return sorted(keys, key=lambda k: (k != NULL_PARTITION, k), reverse=True)
 
     def read(self, keys: list[str], columns: list[str] | None = None) -> pa.Table:
         """The rows of partitions `keys`, in that order, with their `date` column."""
         files = self.partitions()
-        tables = [
-            with_partition(pq.read_table(files[k], columns=columns), k) for k in keys if k in files
-        ]
+        tables = [with_partition(_read_table(files[k], columns), k) for k in keys if k in files]
         if not tables:
             return pa.table({})
         return pa.concat_tables(tables, promote_options="permissive")
@@ -285,7 +319,7 @@ class Store:
 
     def count_logs(self) -> int:
         """How many logs the store holds (from the files' footers)."""
-        return sum(pq.read_metadata(f).num_rows for f in self.partitions().values())
+        return sum(_checked(pq.read_metadata, f).num_rows for f in self.partitions().values())
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -315,9 +349,9 @@ class Store:
         target = self.path / f"{PARTITION}={key}" / DATA_FILE
         if not target.is_file():
             if part.num_rows:
-                _write_table(target, part)
+                self._write(key, target, part)
             return 0
-        old = pq.read_table(target)
+        old = _read_table(target)
         seconds = start_seconds(old)
         old_ids = id_keys(old)
         replaced = np.array([k is not None and k in incoming for k in old_ids], dtype=bool)
@@ -330,11 +364,20 @@ class Store:
             pa.concat_tables([kept, part], promote_options="permissive") if part.num_rows else kept
         )
         if merged.num_rows:
-            _write_table(target, merged)
+            self._write(key, target, merged)
         else:
             target.unlink()
+            self.manifest.files.pop(key, None)
             _remove_empty_dir(target.parent)
         return int((drop & ~replaced).sum())
+
+    def _write(self, key: str, target: Path, table: pa.Table) -> None:
+        """Write a day file and record it in the manifest (saved with the window)."""
+        size = _write_table(target, table)
+        seconds = start_seconds(table)
+        self.manifest.files[key] = DayFile(
+            table.num_rows, size, int(seconds.min()), int(seconds.max())
+        )
 
     def record(self, span: Span, newest: int | None) -> None:
         """Mark `span` as brought up to date and raise the high-water mark to `newest`."""
@@ -355,13 +398,37 @@ class Store:
         return subtract([(start, end)], covered) if start <= end else []
 
 
-def _write_table(target: Path, table: pa.Table) -> None:
-    """Write `table`, newest start time first, to `target` atomically (`_replace`)."""
+REPAIR_HINT = (
+    "run sync_logs(path, ..., repair=True) or `timepay-notebook sync PATH --repair` (the next "
+    "sync repairs it too) to fetch those days again"
+)
+
+
+def _read_table(path: Path, columns: list[str] | None = None) -> pa.Table:
+    """A day file; `StoreError` naming it if it does not read."""
+    table: pa.Table = _checked(pq.read_table, path, columns=columns)
+    return table
+
+
+def _checked(read: Any, path: Path, **options: Any) -> Any:
+    try:
+        return read(path, **options)
+    except (OSError, pa.ArrowException) as error:
+        raise StoreError(
+            f"{path} is unreadable ({type(error).__name__}: {error}): the store is damaged; "
+            f"{REPAIR_HINT}"
+        ) from None
+
+
+def _write_table(target: Path, table: pa.Table) -> int:
+    """Write `table`, newest start time first, to `target` atomically (`_replace`); its size."""
     order = pc.sort_indices(table, sort_keys=NEWEST_FIRST)
     target.parent.mkdir(exist_ok=True)
     sink = pa.BufferOutputStream()
     pq.write_table(table.take(order), sink)
-    _replace(target, sink.getvalue().to_pybytes())
+    data = sink.getvalue().to_pybytes()
+    _replace(target, data)
+    return len(data)
 
 
 def _replace(target: Path, data: bytes) -> None:

@@ -17,9 +17,8 @@ of the values present, sorted, `str` text), using the conversions of `timepay_no
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -82,8 +81,11 @@ def to_table(frame: pd.DataFrame) -> tuple[pa.Table, set[str]]:
 
 def with_partition(table: pa.Table, key: str) -> pa.Table:
     """`table` with the `date` column its partition directory stands for."""
-    value = None if key == NULL_PARTITION else dt.datetime.fromisoformat(key)
-    return table.append_column(PARTITION, pa.array([value] * table.num_rows, type=_DATE))
+    if key == NULL_PARTITION:
+        dates = pa.nulls(table.num_rows, _DATE)
+    else:
+        dates = pa.array(np.full(table.num_rows, np.datetime64(key, "us")), type=_DATE)
+    return table.append_column(PARTITION, dates)
 
 
 def from_table(
@@ -92,30 +94,64 @@ def from_table(
     tz: str | None = None,
     api_timezone: str,
     json_columns: Iterable[str] = (OBJECT,),
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """The typed logs frame of a store table (with its `date` column), as `load_logs` types it."""
-    if table.num_rows == 0:
-        return empty_frame(tz)
+    """The typed logs frame of a store table (with its `date` column), as `load_logs` types it.
+
+    `columns`: only these, in this order (a schema column the table lacks is all missing, any
+    other column is typed as Arrow gives it); default: every schema column, then the table's
+    extra columns, sorted.
+    """
+    if columns is None:
+        if table.num_rows == 0:
+            return empty_frame(tz)
+        names = [*SCHEMA, *sorted(set(table.column_names) - SCHEMA.keys())]
+    else:
+        names = list(columns)
     decode = set(json_columns) | {n for n, kind in SCHEMA.items() if kind == OBJECT}
-    columns: dict[str, Any] = {}
-    for name, kind in SCHEMA.items():
-        column = _column(table, name, kind)
-        if kind == STR:
-            columns[name] = column.cast(pa.large_string()).to_pandas(types_mapper=str_types)
-        elif kind == CATEGORY:
-            text = column.cast(pa.large_string()).combine_chunks()
-            columns[name] = categorical_column(pa.chunked_array([text.dictionary_encode()]))
-        elif kind == DATETIME:
-            times = column.to_pandas().astype("datetime64[us]")
-            columns[name] = localized(times, tz, api_timezone)
-        elif kind == INT:
-            columns[name] = column.to_pandas(types_mapper=int_types)
-        else:
-            columns[name] = pd.Series(_decoded(column.to_pylist()), dtype=object)
-    for name in sorted(set(table.column_names) - SCHEMA.keys()):
-        values = table.column(name).to_pylist()
-        columns[name] = inferred_column(_decoded(values) if name in decode else values)
-    return pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows), copy=False)
+    built = {name: _typed(table, name, tz, api_timezone, decode) for name in names}
+    return pd.DataFrame(built, index=pd.RangeIndex(table.num_rows), columns=names, copy=False)
+
+
+def _typed(
+    table: pa.Table, name: str, tz: str | None, api_timezone: str, decode: set[str]
+) -> pd.Series:
+    """One column of `table` typed as `load_logs` types it."""
+    kind = SCHEMA.get(name)
+    if kind is None:
+        if name not in table.column_names:
+            return pd.Series([None] * table.num_rows, dtype=object)
+        column = table.column(name)
+        return inferred_column(_decoded(column) if name in decode else column.to_pylist())
+    column = _column(table, name, kind)
+    if kind == STR:
+        text: pd.Series = column.cast(pa.large_string()).to_pandas(types_mapper=str_types)
+        return text
+    if kind == CATEGORY:
+        if pa.types.is_dictionary(column.type):  # as stored: one dictionary for all chunks
+            unified = pa.table({name: column}).unify_dictionaries()[name]
+            return _present_only(categorical_column(unified))
+        values = column.cast(pa.large_string()).combine_chunks()
+        return categorical_column(pa.chunked_array([values.dictionary_encode()]))
+    if kind == DATETIME:
+        if pa.types.is_date(column.type):
+            column = column.cast(_DATE)
+        times = column.to_pandas().astype("datetime64[us]")
+        return localized(times, tz, api_timezone)
+    if kind == INT:
+        numbers: pd.Series = column.cast(pa.int64()).to_pandas(types_mapper=int_types)
+        return numbers
+    return pd.Series(_decoded(column), dtype=object)
+
+
+def _present_only(series: pd.Series) -> pd.Series:
+    """`series` with only the categories its values use (a count, not a sort, of the codes)."""
+    codes = series.cat.codes.to_numpy()
+    categories = series.cat.categories
+    used = np.bincount(codes[codes >= 0], minlength=len(categories)) > 0
+    if used.all():
+        return series
+    return series.cat.remove_categories(categories[~used])
 
 
 def _column(table: pa.Table, name: str, kind: str) -> pa.ChunkedArray:
@@ -131,8 +167,13 @@ def json_text(value: object) -> str | None:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def _decoded(values: list[Any]) -> list[Any]:
-    return [None if v is None else json.loads(v) for v in values]
+def _decoded(column: pa.ChunkedArray | list[Any]) -> list[Any]:
+    """JSON texts (None stays missing) parsed, in one `json.loads` of the whole column."""
+    if isinstance(column, list):
+        column = pa.chunked_array([pa.array(column, type=pa.string())])
+    texts = column.cast(pa.large_string()).fill_null("null").to_pylist()
+    values: list[Any] = json.loads("[" + ",".join(texts) + "]") if texts else []
+    return values
 
 
 def id_keys(table: pa.Table) -> list[str | None]:

@@ -23,6 +23,7 @@ class SyncResult:
         seconds: how long it took.
         high_water_mark: the newest start time stored.
         failed: window (`start..end`) -> why it failed.
+        repaired: the days (`YYYY-MM-DD`) whose file was missing or damaged, fetched again.
     """
 
     path: Path
@@ -41,6 +42,7 @@ class SyncResult:
     seconds: float
     high_water_mark: str | None
     failed: dict[str, str] = field(default_factory=dict)
+    repaired: list[str] = field(default_factory=list)
 
     @property
     def requests(self) -> int:
@@ -54,12 +56,15 @@ class SyncResult:
         """One line: what was added, the store's size, windows, requests and time."""
         status = "synced" if self.complete else "INCOMPLETE sync:"
         failed = f", {self.windows_failed:,} failed" if self.windows_failed else ""
+        repaired = (
+            f"; repaired {_plural(len(self.repaired), 'damaged day')}" if self.repaired else ""
+        )
         return (
             f"{status} {self.added:,} new logs ({self.updated:,} fetched again, {self.removed:,} "
             f"removed) into {self.path}: {self.logs:,} logs up to {self.high_water_mark or '-'}; "
             f"{_plural(self.windows_fetched, 'window')} fetched, {self.windows_verified:,} "
             f"verified by count{failed}; {_plural(self.requests, 'request')} in "
-            f"{self.seconds:.1f} s"
+            f"{self.seconds:.1f} s{repaired}"
         )
 
     def __str__(self) -> str:

@@ -64,6 +64,7 @@ from ..errors import (
     redact_url,
 )
 from ..progress import Progress
+from .damage import repair_damage
 from .files import MANIFEST, Manifest, Store, WriteStats, identity
 from .planner import Window, plan_windows
 from .result import SyncResult
@@ -84,6 +85,7 @@ def sync_logs(
     window_logs: int = WINDOW_LOGS,
     max_windows: int = MAX_WINDOWS,
     progress: bool | None = None,
+    repair: bool = False,
     **filters: Any,
 ) -> SyncResult:
     """Bring the store at `path` up to date for `filters`; see the module docstring.
@@ -100,6 +102,8 @@ def sync_logs(
             `max_workers` requests in flight (more windows hide each window's first page and
             its write; each costs threads and memory).
         progress: show a progress bar (default: the client's setting).
+        repair: read every day file in full first; any sync already fetches again the days whose
+            file is missing or unreadable (`timepay_notebook.store.damage`).
         **filters: type, status, disposition, from_phone, phone, campaign_id, agent_id (the
             store's filter set), and start_time / end_time (the range to bring up to date).
 
@@ -118,11 +122,12 @@ def sync_logs(
                 window_logs=window_logs,
                 max_windows=max_windows,
                 progress=progress,
+                repair=repair,
                 **filters,
             )
     params = client.params(**filters)
     options = _Options.checked(client, overlap, overlap_check, window_logs, max_windows, progress)
-    return _Sync(Path(path), client, params, options).run()
+    return _Sync(Path(path), client, params, options, repair=repair).run()
 
 
 @dataclass(frozen=True)
@@ -182,7 +187,13 @@ class _Sync:
     """One run of `sync_logs`: plans windows, pulls them concurrently, writes each when done."""
 
     def __init__(
-        self, path: Path, client: TimePayClient, params: dict[str, str], options: _Options
+        self,
+        path: Path,
+        client: TimePayClient,
+        params: dict[str, str],
+        options: _Options,
+        *,
+        repair: bool = False,
     ) -> None:
         self.path = path
         self.client = client
@@ -204,10 +215,13 @@ class _Sync:
         self.first_pages: dict[int, str] = {}
         self.span: Span | None = None
         self.bar = Progress(options.progress, "TimePay sync")
+        self.repair = repair
+        self.repaired: list[str] = []
 
     def run(self) -> SyncResult:
         store = self._store()
         with store.writing(), self.bar:
+            self.repaired = repair_damage(store, thorough=self.repair)  # fetched again below
             self.span = self._range(store)
             if self.span is not None:
                 self._pull(store, self._examine(store, self.span))
@@ -397,6 +411,7 @@ class _Sync:
             if manifest.high_water_mark is not None
             else None,
             failed=dict(self.failed),
+            repaired=list(self.repaired),
         )
 
 

@@ -1,0 +1,156 @@
+"""A 1,000,000-log pull and sync at latency 0: time, and peak memory against the frame, in one run.
+
+    python benchmarks/million.py [--logs 1000000] [--workers 8] [--no-pool]
+
+Takes several minutes (about 100,000 requests per step); not run in CI. The sandbox serves
+from another process; each step runs in a child process of its own, so its peak memory is its
+own (peak resident set during the step minus the resident set before it). Cache off throughout.
+
+1. Baseline: a thread pool of `--workers` plain `requests.get` calls over every page (JSON
+   decoded, no frame): the HTTP floor any client pays (skip it with `--no-pool`).
+2. `load_logs()` of every log: time (pages a second, against the pool), peak memory against
+   the final frame's `memory_usage(deep=True)`.
+3. `sync_logs` of the same logs into an empty store: time and peak memory against `load_logs`.
+
+Goals (issue 16, item 2): the pull in <= 0.65x of the time measured before that work (128 s
+here), peak memory <= 1.5x the frame; the sync <= 1.05x the wall time of `load_logs`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import requests
+from _common import TOKEN, mib, peak_rss_bytes, rss_bytes, sandbox_process
+
+import timepay_notebook as tp
+
+
+def pool(url: str, workers: int, pages: int) -> dict[str, Any]:
+    """Every page with a thread pool of plain `requests.get` (one session per thread)."""
+    import threading
+
+    local = threading.local()
+
+    def get(page: int) -> int:
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+            local.session.headers["Authorization"] = f"Bearer {TOKEN}"
+        body = local.session.get(f"{url}/api/v1/logs", params={"page": page}, timeout=60).json()
+        return len(body["data"])
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(workers) as executor:
+        rows = sum(executor.map(get, range(1, pages + 1)))
+    return {"seconds": time.perf_counter() - started, "rows": rows}
+
+
+def pull(url: str, workers: int) -> dict[str, Any]:
+    with tp.TimePayClient(TOKEN, url, max_workers=workers, cache=False, progress=False) as c:
+        c.count_logs()  # the connection and the imports, outside the measurement
+        gc.collect()
+        before = rss_bytes()
+        started = time.perf_counter()
+        frame = c.load_logs()
+        seconds = time.perf_counter() - started
+        peak = peak_rss_bytes() - before
+    frame_bytes = int(frame.memory_usage(deep=True).sum())
+    return {"seconds": seconds, "peak": peak, "rows": len(frame), "frame": frame_bytes}
+
+
+def sync(url: str, workers: int) -> dict[str, Any]:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        tp.TimePayClient(TOKEN, url, max_workers=workers, cache=False, progress=False) as c,
+    ):
+        c.count_logs()
+        gc.collect()
+        before = rss_bytes()
+        result = tp.sync_logs(Path(tmp) / "store", client=c)
+        peak = peak_rss_bytes() - before
+    return {"seconds": result.seconds, "peak": peak, "rows": result.logs}
+
+
+STEPS = {"pool": pool, "pull": pull, "sync": sync}
+
+
+def child(step: str, url: str, workers: int, logs: int) -> dict[str, Any]:
+    """Run one step in a new process; its JSON result."""
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--step",
+            step,
+            "--url",
+            url,
+            "--workers",
+            str(workers),
+            "--logs",
+            str(logs),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--logs", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--no-pool", action="store_true", help="skip the requests.get baseline")
+    parser.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    pages = math.ceil(args.logs / 10)
+    if args.step == "pool":
+        print(json.dumps(pool(args.url, args.workers, pages)))
+        return
+    if args.step:
+        print(json.dumps(STEPS[args.step](args.url, args.workers)))
+        return
+
+    with sandbox_process(args.logs) as srv:
+        print(
+            f"{args.logs:,} logs ({pages:,} pages) at latency 0, {args.workers} workers, cache off"
+        )
+        base = None if args.no_pool else child("pool", srv.url, args.workers, args.logs)
+        pulled = child("pull", srv.url, args.workers, args.logs)
+        synced = child("sync", srv.url, args.workers, args.logs)
+    assert pulled["rows"] == synced["rows"] == args.logs, (pulled, synced)
+    if base is not None:
+        assert base["rows"] == args.logs
+        print(
+            f"baseline: thread pool of requests.get: {base['seconds']:.1f} s "
+            f"({pages / base['seconds']:,.0f} pages/s)"
+        )
+    frame = pulled["frame"]
+    print(
+        f"load_logs: {pulled['seconds']:.1f} s ({pages / pulled['seconds']:,.0f} pages/s"
+        + (f", {base['seconds'] / pulled['seconds']:.2f}x the pool's rate" if base else "")
+        + f"); peak memory {mib(pulled['peak'])} for a {mib(frame)} frame = "
+        f"{pulled['peak'] / frame:.2f}x (goal <= 1.5x)"
+    )
+    print(
+        f"sync_logs: {synced['seconds']:.1f} s = {synced['seconds'] / pulled['seconds']:.2f}x "
+        f"load_logs (goal <= 1.05x); peak memory {mib(synced['peak'])} = "
+        f"{synced['peak'] / pulled['peak']:.2f}x load_logs', {synced['peak'] / frame:.2f}x "
+        "the frame"
+    )
+
+
+if __name__ == "__main__":
+    main()
