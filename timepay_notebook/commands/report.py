@@ -1,0 +1,115 @@
+"""`timepay-notebook report`: the campaign report notebook, run in a fresh kernel, as HTML.
+
+The connection reaches the kernel through its environment only. Without a token the command
+fails at once unless `--sandbox` asks for sample data, which the report then labels as such.
+`--param name=value` sets any name of the notebook's `parameters` cell, typed by its default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..filters import normalize_filters
+from ..report import render_report
+from ..report.render import parameter_defaults
+from .common import client_flags, filter_flags, filters, kernel_env
+
+NAMED_FILTERS = ("campaign_id", "start_time", "end_time")  # the notebook's own parameters
+
+
+def add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The `report` command."""
+    report = sub.add_parser("report", help="render the campaign report notebook to HTML")
+    client_flags(report, pulling=False)
+    filter_flags(report)
+    g = report.add_argument_group("report")
+    g.add_argument("--title", default="Collections campaign report", help="the report's title")
+    g.add_argument("--mask-pii", action="store_true", help="pseudonymize names, phones, loans")
+    g.add_argument("--include-code", action="store_true", help="show the notebook's code")
+    g.add_argument("--timeout", type=int, default=600, help="seconds a cell may run")
+    g.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE",
+        help="set a parameter of the notebook's parameters cell (typed by its default); "
+        "repeatable",
+    )  # fmt: skip
+    g.add_argument("--out", required=True, help="the HTML file to write")
+    report.set_defaults(command=run_report, name="report")
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """Render the report as the flags say; returns the exit status."""
+    chosen = normalize_filters(filters(args))  # bad filters fail before a kernel starts
+    overrides = parse_params(args.param)
+    env = kernel_env(args)
+    parameters = report_parameters(chosen, args.title, mask_pii=args.mask_pii, sandbox=args.sandbox)
+    parameters.update(overrides)
+    out = render_report(
+        args.out, parameters, include_code=args.include_code, env=env, timeout=args.timeout
+    )
+    print(f"wrote the report to {out.resolve()}")
+    return 0
+
+
+def report_parameters(
+    chosen: Mapping[str, str], title: str, *, mask_pii: bool = False, sandbox: bool = False
+) -> dict[str, Any]:
+    """The notebook's parameters for these (normalized) filters."""
+    rest = {k: v for k, v in chosen.items() if k not in NAMED_FILTERS}
+    named = {k: chosen.get(k) for k in NAMED_FILTERS}
+    parameters: dict[str, Any] = {**named, "title": title, "mask_pii": mask_pii, "filters": rest}
+    if sandbox:
+        parameters["sandbox"] = True
+    return parameters
+
+
+def parse_params(pairs: Sequence[str]) -> dict[str, Any]:
+    """`NAME=VALUE` pairs as parameters, each typed like its default in the parameters cell.
+
+    Raises:
+        ValueError: a pair without `=`, an unknown name, or a value of the wrong type.
+    """
+    defaults = parameter_defaults() if pairs else {}
+    parameters: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ValueError(f"--param takes NAME=VALUE, got {pair!r}")
+        if name not in defaults:
+            raise ValueError(
+                f"--param {name}: the report has no such parameter; known: {', '.join(defaults)}"
+            )
+        parameters[name] = typed_like(defaults[name], text, name)
+    return parameters
+
+
+_TRUE, _FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
+
+
+def typed_like(default: Any, text: str, name: str) -> Any:
+    """`text` converted to the type of `default` (papermill's convention for parameters)."""
+    lowered = text.strip().lower()
+    try:
+        if isinstance(default, bool) or (default is None and lowered in _TRUE + _FALSE):
+            if lowered not in _TRUE + _FALSE:
+                raise ValueError
+            return lowered in _TRUE
+        if default is None:
+            return None if lowered in ("none", "null", "") else text
+        if isinstance(default, int):
+            return int(text)
+        if isinstance(default, float):
+            return float(text)
+        if isinstance(default, (dict, list, tuple)):
+            value = json.loads(text) if text.strip()[:1] in "[{" else ast.literal_eval(text)
+            if not isinstance(value, type(default)):
+                raise ValueError
+            return value
+    except (ValueError, SyntaxError):
+        kind = "true or false" if isinstance(default, bool) else type(default).__name__
+        raise ValueError(f"--param {name}={text!r}: expected {kind}") from None
+    return text
