@@ -13,6 +13,7 @@ import pytest
 from timepay_notebook.cli import main
 from timepay_notebook.errors import ReportError
 from timepay_notebook.report.render import (
+    check_figures,
     execute,
     inject_parameters,
     notebook_source,
@@ -109,9 +110,75 @@ def test_a_failing_cell_is_a_plain_error_and_a_nonzero_exit(
     )
     assert code == 1
     err = capsys.readouterr().err
-    assert "report failed in cell" in err and "AuthenticationError" in err
+    assert err.count("\n") == 1  # one line
+    assert "report failed in cell 2, line 11 (df = client.load_logs(" in err  # the failing line
+    assert "AuthenticationError" in err
+    assert "--token" in err and "token=..." not in err  # the hint names the CLI's flag
     assert "Traceback" not in err and "wrong-token" not in err
     assert not (tmp_path / "x.html").exists()
+
+
+def test_no_token_is_one_line_and_exit_1_not_a_sandbox_report(
+    srv: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.delenv("TIMEPAY_API_TOKEN", raising=False)
+    monkeypatch.setenv("TIMEPAY_BASE_URL", srv.url)
+    out = tmp_path / "x.html"
+    assert main(["report", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "timepay-notebook report: error: no API token: pass --token or set TIMEPAY_API_TOKEN "
+        "(or --sandbox for a local sandbox's sample data, not TimePay's)\n"
+    )
+    assert not out.exists()
+
+
+def test_a_sandbox_report_says_so_and_keeps_its_figures_under_agg(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MPLBACKEND", "Agg")  # as on servers and CI machines
+    monkeypatch.setenv("TIMEPAY_API_TOKEN", "a-real-token-the-sandbox-must-not-see")
+    out = tmp_path / "sandbox.html"
+    assert main(["report", "--sandbox", "--title", "Weekly", "--out", str(out)]) == 0
+    html = out.read_text()
+    assert "<title>Weekly (Sandbox data, not TimePay's)</title>" in html
+    assert "<h1" in html and "Weekly (Sandbox data, not TimePay" in html.split("<h1", 1)[1]
+    banner = html.index('class="timepay-sandbox-banner"')
+    assert banner < html.index("<h1")  # above everything else in the page
+    assert "position: sticky" in html[banner - 100 : banner + 300]
+    drawing = [c for c in notebook_source().cells if ".plot." in c.source]
+    figures = re.findall(r'<img [^>]*src="data:image/png;base64,', html)
+    assert len(drawing) >= 4 and len(figures) >= len(drawing)
+    assert "a-real-token-the-sandbox-must-not-see" not in html
+
+
+def test_a_report_with_a_token_has_no_sandbox_banner(report: Path) -> None:
+    html = report.read_text()
+    assert "Sandbox data" not in html and "timepay-sandbox-banner" not in html
+
+
+def test_a_cell_that_draws_but_shows_nothing_fails_the_report() -> None:
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import matplotlib\nmatplotlib.use('Agg')  # lost figures"),
+        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()"),
+    ])  # fmt: skip
+    execute(notebook)
+    with pytest.raises(ReportError, match=r"lost a figure: cell 2 draws \(plt.show\(\)\)"):
+        check_figures(notebook)
+    notebook.cells[0].source = "%matplotlib inline"
+    execute(notebook)
+    assert check_figures(notebook) == 1
+
+
+def test_the_failing_line_is_named_even_inside_a_function() -> None:
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("def f():\n    raise KeyError('boom')\n\ny = 2\nf()"),
+    ])  # fmt: skip
+    with pytest.raises(ReportError) as caught:
+        execute(notebook)
+    assert str(caught.value) == "the report failed in cell 2, line 5 (f()): KeyError: 'boom'"
 
 
 def test_bad_filters_fail_before_a_kernel_starts(
@@ -128,7 +195,7 @@ def test_parameters_go_right_after_the_parameters_cell() -> None:
     at = tags.index(["parameters"])
     assert tags[at + 1] == ["injected-parameters"]
     assert notebook.cells[at + 1].source == "# Parameters\ntitle = 'X'\nmask_pii = True\n"
-    with pytest.raises(ValueError, match="unknown report parameter"):
+    with pytest.raises(ValueError, match=r"unknown report parameter.*known: base_url, sandbox"):
         inject_parameters(notebook_source(), {"token": "x"})
     broken = notebook_source()
     broken.cells[0].metadata["tags"] = []

@@ -135,7 +135,7 @@ def check_figures(notebook: nbformat.NotebookNode) -> int:
         if shown == 0 and _DRAWS.search(_code_only(cell.source)):
             first = next((ln for ln in cell.source.splitlines() if _DRAWS.search(ln)), "")
             raise ReportError(
-                f"the report lost a figure: cell {index + 1} draws ({first.strip()[:80]}) but "
+                f"the report lost a figure: cell {_number(notebook, index)} draws ({first.strip()[:80]}) but "
                 "shows no image; is matplotlib's backend inline in the report's kernel?"
             )
     return figures
@@ -192,6 +192,14 @@ def render_report(
     return path
 
 
+def _number(notebook: nbformat.NotebookNode, index: int) -> int:
+    """The 1-based number of cell `index` in the notebook as shipped (no injected cell)."""
+    injected = sum(
+        "injected-parameters" in c.metadata.get("tags", []) for c in notebook.cells[:index]
+    )
+    return index + 1 - injected
+
+
 def _code_only(source: str) -> str:
     """`source` without comments (a commented-out plot draws nothing)."""
     return "\n".join(line.split("#", 1)[0] for line in source.splitlines())
@@ -207,7 +215,8 @@ def _plain(error: CellExecutionError, notebook: nbformat.NotebookNode) -> str:
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 line = _failing_line(cell, output)
-                return f"the report failed in cell {index + 1}{line}: {ename}: {evalue}"
+                where = f"cell {_number(notebook, index)}{line}"
+                return f"the report failed in {where}: {ename}: {evalue}"
     return f"the report failed: {ename}: {evalue}"
 
 
