@@ -1,8 +1,11 @@
-"""`timepay-notebook report`: the campaign report notebook, run in a fresh kernel, as HTML.
+"""`timepay-notebook report`: the campaign report notebook run in a fresh kernel, or a workbook.
 
 The connection reaches the kernel through its environment only. Without a token the command
 fails at once unless `--sandbox` asks for sample data, which the report then labels as such.
-`--param name=value` sets any name of the notebook's `parameters` cell, typed by its default.
+`--param name=value` sets any name of the notebook's `parameters` cell, typed by its default;
+`--format xlsx` writes the summaries as an Excel workbook instead; `--each campaign_id` writes
+one report per campaign into a directory, with an `index.html` linking them; `--compare
+previous` adds the KPIs' changes against the same-length window just before.
 """
 
 from __future__ import annotations
@@ -11,12 +14,16 @@ import argparse
 import ast
 import json
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+from ..excel import to_excel
 from ..filters import normalize_filters
 from ..report import render_report
+from ..report.batch import EACH, write_batch
+from ..report.compare import COMPARISONS
 from ..report.render import parameter_defaults
-from .common import client_flags, filter_flags, filters, kernel_env
+from .common import client_flags, filter_flags, filters, kernel_env, open_client, require_token
 
 NAMED_FILTERS = ("campaign_id", "start_time", "end_time")  # the notebook's own parameters
 
@@ -36,7 +43,18 @@ def add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="set a parameter of the notebook's parameters cell (typed by its default); "
         "repeatable",
     )  # fmt: skip
-    g.add_argument("--out", required=True, help="the HTML file to write")
+    g.add_argument(
+        "--format", choices=("html", "xlsx"),
+        help="html: the report notebook; xlsx: its tables as an Excel workbook "
+        "(default: from --out's suffix, else html)",
+    )  # fmt: skip
+    g.add_argument("--each", choices=EACH, help="one report per value (--out is then a directory)")
+    g.add_argument(
+        "--compare", choices=COMPARISONS,
+        help="previous: KPIs against the same-length window just before "
+        "(needs --start_time and --end_time)",
+    )  # fmt: skip
+    g.add_argument("--out", required=True, help="the file (or with --each, directory) to write")
     report.set_defaults(command=run_report, name="report")
 
 
@@ -44,14 +62,41 @@ def run_report(args: argparse.Namespace) -> int:
     """Render the report as the flags say; returns the exit status."""
     chosen = normalize_filters(filters(args))  # bad filters fail before a kernel starts
     overrides = parse_params(args.param)
-    env = kernel_env(args)
+    fmt = args.format or ("xlsx" if Path(args.out).suffix.lower() == ".xlsx" else "html")
+    require_token(args)
+    if args.compare and not ("start_time" in chosen and "end_time" in chosen):
+        raise ValueError("--compare previous needs --start_time and --end_time")
+    if fmt == "xlsx" and (overrides or args.compare or args.include_code):
+        raise ValueError("--param, --compare and --include-code are for HTML reports")
     parameters = report_parameters(chosen, args.title, mask_pii=args.mask_pii, sandbox=args.sandbox)
-    parameters.update(overrides)
+    parameters.update({"compare": args.compare} if args.compare else {}, **overrides)
+    if args.each:
+        with open_client(args) as client:
+            index = write_batch(
+                args.out, client, args.each, parameters, fmt=fmt, env=kernel_env(args),
+                include_code=args.include_code, timeout=args.timeout,
+            )  # fmt: skip
+        print(f"wrote the reports and their index to {index.resolve()}")
+        return 0
+    if fmt == "xlsx":
+        out = _workbook(args, chosen)
+        print(f"wrote the workbook to {out.resolve()}")
+        return 0
     out = render_report(
-        args.out, parameters, include_code=args.include_code, env=env, timeout=args.timeout
-    )
+        args.out, parameters, include_code=args.include_code, env=kernel_env(args),
+        timeout=args.timeout,
+    )  # fmt: skip
     print(f"wrote the report to {out.resolve()}")
     return 0
+
+
+def _workbook(args: argparse.Namespace, chosen: Mapping[str, Any]) -> Path:
+    """The report's tables as an Excel workbook, from logs loaded here."""
+    with open_client(args) as client:
+        frame = client.load_logs(**dict(chosen))
+    if args.mask_pii:
+        frame = frame.timepay.mask_pii()
+    return to_excel(frame, args.out)
 
 
 def report_parameters(
