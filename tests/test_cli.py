@@ -67,9 +67,12 @@ def test_wrong_token_is_reported_without_it(
     [["count"], ["export", "--out", "x.csv"], ["sync", "store"], ["report", "--out", "x.html"]],
 )
 def test_no_token_fails_in_one_line_before_any_request(
-    sandbox: SandboxServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path, command: list[str],
-) -> None:  # fmt: skip
+    sandbox: SandboxServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    command: list[str],
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TIMEPAY_API_TOKEN", raising=False)
     monkeypatch.setenv("TIMEPAY_BASE_URL", sandbox.url)

@@ -22,20 +22,34 @@ ROWS = [  # agent, status, disposition, seconds, start, promised rupees
     ("ag1", "Completed", "Wrong Number", 15, "2026-01-06T18:00:00", None),
     ("ag2", "Completed", "Promise to Pay", 300, "2026-01-07T10:05:00", 2500),
     ("ag2", "Failed", "Network Error", 0, "2026-01-07T18:30:00", None),
-]  # fmt: skip
+]
 
 
 def frame() -> pd.DataFrame:
     records: list[dict[str, Any]] = []
     for i, (agent, status, disposition, seconds, start, rupees) in enumerate(ROWS):
         promised = {"promised_amount": rupees, "promised_date": "2026-01-20"} if rupees else {}
-        records.append({
-            "call_id": f"c{i}", "date": start[:10], "start_time": start, "end_time": start,
-            "campaign_name": "Campaign A", "campaign_id": "A", "name": f"N{i}",
-            "loan_id": f"LOAN-{i}", "from": "+918035450808", "to": f"90000000{i:02}",
-            "status": status, "disposition": disposition, "extracted_data": promised,
-            "summary": "", "agent_id": agent, "type": "call", "duration": seconds,
-        })  # fmt: skip
+        records.append(
+            {
+                "call_id": f"c{i}",
+                "date": start[:10],
+                "start_time": start,
+                "end_time": start,
+                "campaign_name": "Campaign A",
+                "campaign_id": "A",
+                "name": f"N{i}",
+                "loan_id": f"LOAN-{i}",
+                "from": "+918035450808",
+                "to": f"90000000{i:02}",
+                "status": status,
+                "disposition": disposition,
+                "extracted_data": promised,
+                "summary": "",
+                "agent_id": agent,
+                "type": "call",
+                "duration": seconds,
+            }
+        )
     return to_frame(records)
 
 
@@ -76,8 +90,9 @@ def test_agents_and_dispositions_rows(workbook: openpyxl.Workbook) -> None:
     assert header[:3] == ["agent_id", "Attempts", "Loans"]
     rate = header.index("Contact rate")
     assert [(r[0], r[1], r[rate]) for r in agents[1:]] == [
-        ("ag1", 3, pytest.approx(1 / 3)), ("ag2", 2, pytest.approx(0.5)),
-    ]  # fmt: skip
+        ("ag1", 3, pytest.approx(1 / 3)),
+        ("ag2", 2, pytest.approx(0.5)),
+    ]
     assert workbook["Agents"].cell(row=2, column=rate + 1).number_format == "0.0%"
     dispositions = sheet_rows(workbook["Dispositions"])
     assert dispositions[0] == ["status", "disposition", "Attempts", "Share", "Share of its status"]

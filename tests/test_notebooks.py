@@ -41,10 +41,23 @@ def test_runs_top_to_bottom_without_a_token(path: Path, tmp_path: Path) -> None:
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
     jupyter = Path(sys.executable).with_name("jupyter")
     subprocess.run(
-        [str(jupyter), "nbconvert", "--to", "notebook", "--execute", str(path),
-         "--output-dir", str(tmp_path), "--ExecutePreprocessor.timeout=300"],
-        env=env, cwd=tmp_path, check=True, capture_output=True, timeout=600,
-    )  # fmt: skip
+        [
+            str(jupyter),
+            "nbconvert",
+            "--to",
+            "notebook",
+            "--execute",
+            str(path),
+            "--output-dir",
+            str(tmp_path),
+            "--ExecutePreprocessor.timeout=300",
+        ],
+        env=env,
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     notebook = nbformat.read(tmp_path / path.name, as_version=4)
     outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]

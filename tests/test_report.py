@@ -111,7 +111,9 @@ def test_a_failing_cell_is_a_plain_error_and_a_nonzero_exit(
     assert code == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1  # one line
-    assert "report failed in cell 2, line 11 (df = client.load_logs(" in err  # the failing line
+    setup = notebook_source().cells[1].source.splitlines()
+    line = next(i for i, text in enumerate(setup, 1) if text.startswith("df = client.load_logs("))
+    assert f"report failed in cell 2, line {line} (df = client.load_logs(" in err  # that line
     assert "AuthenticationError" in err
     assert "--token" in err and "token=..." not in err  # the hint names the CLI's flag
     assert "Traceback" not in err and "wrong-token" not in err
@@ -119,9 +121,11 @@ def test_a_failing_cell_is_a_plain_error_and_a_nonzero_exit(
 
 
 def test_no_token_is_one_line_and_exit_1_not_a_sandbox_report(
-    srv: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    srv: SandboxServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     monkeypatch.delenv("TIMEPAY_API_TOKEN", raising=False)
     monkeypatch.setenv("TIMEPAY_BASE_URL", srv.url)
     out = tmp_path / "x.html"
@@ -159,10 +163,14 @@ def test_a_report_with_a_token_has_no_sandbox_banner(report: Path) -> None:
 
 
 def test_a_cell_that_draws_but_shows_nothing_fails_the_report() -> None:
-    notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("import matplotlib\nmatplotlib.use('Agg')  # lost figures"),
-        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()"),
-    ])  # fmt: skip
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("import matplotlib\nmatplotlib.use('Agg')  # lost figures"),
+            nbformat.v4.new_code_cell(
+                "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()"
+            ),
+        ]
+    )
     execute(notebook)
     with pytest.raises(ReportError, match=r"lost a figure: cell 2 draws \(plt.show\(\)\)"):
         check_figures(notebook)
@@ -172,10 +180,12 @@ def test_a_cell_that_draws_but_shows_nothing_fails_the_report() -> None:
 
 
 def test_the_failing_line_is_named_even_inside_a_function() -> None:
-    notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("x = 1"),
-        nbformat.v4.new_code_cell("def f():\n    raise KeyError('boom')\n\ny = 2\nf()"),
-    ])  # fmt: skip
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("x = 1"),
+            nbformat.v4.new_code_cell("def f():\n    raise KeyError('boom')\n\ny = 2\nf()"),
+        ]
+    )
     with pytest.raises(ReportError) as caught:
         execute(notebook)
     assert str(caught.value) == "the report failed in cell 2, line 5 (f()): KeyError: 'boom'"
@@ -205,28 +215,71 @@ def test_parameters_go_right_after_the_parameters_cell() -> None:
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run installs it)")
 def test_the_report_in_a_real_browser(report: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from playwright.sync_api import sync_playwright
+    """Offline, as a mailed report is read: the network is blocked, yet the figures show and the
+    large table (attempts per loan) sorts when its header is clicked."""
+    from playwright.sync_api import Route, sync_playwright
 
-    requests: list[str] = []
+    blocked: list[str] = []
     problems: list[str] = []
+
+    def offline(route: Route) -> None:
+        if route.request.url.startswith(("file://", "data:")):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.on("request", lambda r: requests.append(r.url))
+        page.route("**/*", offline)
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: problems.append(str(e)))
         page.goto(report.as_uri(), wait_until="load")
         sizes = page.eval_on_selector_all(
             "img", "imgs => imgs.map(i => [i.complete, i.naturalWidth])"
         )
+        loans = page.locator(
+            "table.dataTable", has=page.get_by_role("columnheader", name="First attempt")
+        )
+        loans.locator("tbody tr").first.wait_for()
+        shown = loans.locator("tbody tr")
+        assert shown.count() == 10  # paginated
+        column = [h.strip() for h in loans.locator("thead th").all_inner_texts()].index("Contacts")
+
+        def contacts() -> list[int]:
+            cells = loans.locator(f"tbody tr td:nth-child({column + 1})").all_inner_texts()
+            return [int(c.replace(",", "")) for c in cells]
+
+        def sort_by_contacts(previous: list[int]) -> list[int]:
+            loans.get_by_role("columnheader", name="Contacts").click()
+            for _ in range(100):  # DataTables redraws after the click's event loop turn
+                now = contacts()
+                if now != previous:
+                    return now
+                page.wait_for_timeout(100)
+            return now
+
+        before = contacts()
+        ascending = sort_by_contacts(before)
+        descending = sort_by_contacts(ascending)
+        loan = shown.first.locator("td").first.inner_text().strip()
+        page.locator("div.dt-container", has=loans).locator("input[type=search]").fill(loan)
+        page.wait_for_function(
+            "t => t.querySelectorAll('tbody tr').length === 1", arg=loans.element_handle()
+        )
+        found = shown.first.locator("td").first.inner_text().strip()
         ARTIFACTS.mkdir(exist_ok=True)
         shot = ARTIFACTS / "report.png"
         page.screenshot(path=str(shot), full_page=True)
         browser.close()
     assert len(sizes) >= 3
     assert all(done and width > 0 for done, width in sizes), sizes
+    assert ascending == sorted(ascending) and descending == sorted(descending, reverse=True)
+    assert ascending != before and descending != ascending  # the order changed
+    assert found == loan  # searchable
     assert problems == []
-    assert [u for u in requests if not u.startswith(("file://", "data:"))] == []
+    assert blocked == []  # nothing was even asked of the network
     assert shot.stat().st_size > 10_000
     with capsys.disabled():
         print(f"\n[artifact] report screenshot: {shot}")

@@ -19,11 +19,23 @@ AGENT = "wSxEdCrFvTgBhNyJmUkI"  # in the default sandbox, on exactly two campaig
 
 
 def test_params_are_typed_by_the_parameters_cells_defaults() -> None:
-    assert parse_params(["mask_pii=yes", "title=Q1 = good", "sandbox_logs=300",
-                         "campaign_id=123", "filters={\"type\": \"call\"}", "end_time=None"]) == {
-        "mask_pii": True, "title": "Q1 = good", "sandbox_logs": 300, "campaign_id": "123",
-        "filters": {"type": "call"}, "end_time": None,
-    }  # fmt: skip
+    assert parse_params(
+        [
+            "mask_pii=yes",
+            "title=Q1 = good",
+            "sandbox_logs=300",
+            "campaign_id=123",
+            'filters={"type": "call"}',
+            "end_time=None",
+        ]
+    ) == {
+        "mask_pii": True,
+        "title": "Q1 = good",
+        "sandbox_logs": 300,
+        "campaign_id": "123",
+        "filters": {"type": "call"},
+        "end_time": None,
+    }
     assert typed_like(None, "true", "sandbox") is True
     with pytest.raises(ValueError, match="--param sandbox_logs='many': expected int"):
         parse_params(["sandbox_logs=many"])
@@ -37,11 +49,13 @@ def test_params_are_typed_by_the_parameters_cells_defaults() -> None:
 
 def test_the_previous_window_has_the_same_length_and_ends_just_before() -> None:
     assert previous_window("2026-02-01T00:00:00", "2026-02-28T23:59:59") == (
-        "2026-01-04T00:00:00", "2026-01-31T23:59:59",
-    )  # fmt: skip
+        "2026-01-04T00:00:00",
+        "2026-01-31T23:59:59",
+    )
     assert previous_window("2026-01-10T12:00:00", "2026-01-10T12:00:00") == (
-        "2026-01-10T11:59:59", "2026-01-10T11:59:59",
-    )  # fmt: skip
+        "2026-01-10T11:59:59",
+        "2026-01-10T11:59:59",
+    )
     with pytest.raises(ValueError, match="before start_time"):
         previous_window("2026-01-10T00:00:00", "2026-01-09T00:00:00")
 
@@ -74,14 +88,33 @@ def test_each_campaign_gets_a_report_and_the_index_links_them(
 ) -> None:
     monkeypatch.delenv("TIMEPAY_API_TOKEN", raising=False)
     out = tmp_path / "daily"
-    assert main([
-        "report", "--sandbox", "--each", "campaign_id", "--agent_id", AGENT,
-        "--start_time", "2026-02-01", "--end_time", "2026-02-28", "--compare", "previous",
-        "--param", "title=February", "--out", str(out),
-    ]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "report",
+                "--sandbox",
+                "--each",
+                "campaign_id",
+                "--agent_id",
+                AGENT,
+                "--start_time",
+                "2026-02-01",
+                "--end_time",
+                "2026-02-28",
+                "--compare",
+                "previous",
+                "--param",
+                "title=February",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     with SandboxServer(n_logs=2450, seed=7) as same:  # what the sandbox serves, by campaign
-        truth = same.truth(agent_id=AGENT, start_time="2026-02-01T00:00:00",
-                           end_time="2026-02-28T23:59:59")  # fmt: skip
+        truth = same.truth(
+            agent_id=AGENT, start_time="2026-02-01T00:00:00", end_time="2026-02-28T23:59:59"
+        )
     campaigns = sorted({(r["campaign_name"], r["campaign_id"]) for r in truth})
     assert len(campaigns) == 2
     assert sorted(p.name for p in out.iterdir()) == sorted(
@@ -106,10 +139,24 @@ def test_report_format_xlsx_writes_a_workbook(
     sandbox: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "january.xlsx"
-    assert main([
-        "report", "--token", sandbox.token, "--base-url", sandbox.url,
-        "--start_time", "2026-01-01", "--end_time", "2026-01-31", "--out", str(out),
-    ]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "report",
+                "--token",
+                sandbox.token,
+                "--base-url",
+                sandbox.url,
+                "--start_time",
+                "2026-01-01",
+                "--end_time",
+                "2026-01-31",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == ["KPIs", "Dispositions", "Hours", "Agents"]
     january = sandbox.count(start_time="2026-01-01T00:00:00", end_time="2026-01-31T23:59:59")

@@ -42,10 +42,11 @@ def client_flags(p: argparse.ArgumentParser, *, pulling: bool = True) -> None:
         "--base-url", help=f"API base URL (default: ${BASE_URL_ENV}, then the TimePay API)"
     )
     g.add_argument(
-        "--sandbox", action="store_true",
+        "--sandbox",
+        action="store_true",
         help=f"read a local sandbox's sample data ({SANDBOX_LOGS:,} logs, seed {SANDBOX_SEED}) "
         "instead of TimePay's; needs no token",
-    )  # fmt: skip
+    )
     if not pulling:  # the report's kernel makes its own client
         return
     g.add_argument(

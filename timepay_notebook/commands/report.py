@@ -39,21 +39,25 @@ def add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     g.add_argument("--include-code", action="store_true", help="show the notebook's code")
     g.add_argument("--timeout", type=int, default=600, help="seconds a cell may run")
     g.add_argument(
-        "--param", action="append", default=[], metavar="NAME=VALUE",
-        help="set a parameter of the notebook's parameters cell (typed by its default); "
-        "repeatable",
-    )  # fmt: skip
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a parameter of the notebook's parameters cell (typed by its default); repeatable",
+    )
     g.add_argument(
-        "--format", choices=("html", "xlsx"),
+        "--format",
+        choices=("html", "xlsx"),
         help="html: the report notebook; xlsx: its tables as an Excel workbook "
         "(default: from --out's suffix, else html)",
-    )  # fmt: skip
+    )
     g.add_argument("--each", choices=EACH, help="one report per value (--out is then a directory)")
     g.add_argument(
-        "--compare", choices=COMPARISONS,
+        "--compare",
+        choices=COMPARISONS,
         help="previous: KPIs against the same-length window just before "
         "(needs --start_time and --end_time)",
-    )  # fmt: skip
+    )
     g.add_argument("--out", required=True, help="the file (or with --each, directory) to write")
     report.set_defaults(command=run_report, name="report")
 
@@ -73,9 +77,15 @@ def run_report(args: argparse.Namespace) -> int:
     if args.each:
         with open_client(args) as client:
             index = write_batch(
-                args.out, client, args.each, parameters, fmt=fmt, env=kernel_env(args),
-                include_code=args.include_code, timeout=args.timeout,
-            )  # fmt: skip
+                args.out,
+                client,
+                args.each,
+                parameters,
+                fmt=fmt,
+                env=kernel_env(args),
+                include_code=args.include_code,
+                timeout=args.timeout,
+            )
         print(f"wrote the reports and their index to {index.resolve()}")
         return 0
     if fmt == "xlsx":
@@ -83,9 +93,12 @@ def run_report(args: argparse.Namespace) -> int:
         print(f"wrote the workbook to {out.resolve()}")
         return 0
     out = render_report(
-        args.out, parameters, include_code=args.include_code, env=kernel_env(args),
+        args.out,
+        parameters,
+        include_code=args.include_code,
+        env=kernel_env(args),
         timeout=args.timeout,
-    )  # fmt: skip
+    )
     print(f"wrote the report to {out.resolve()}")
     return 0
 

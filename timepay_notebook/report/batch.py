@@ -30,10 +30,16 @@ _UNSAFE = re.compile(r"[^\w.-]+")
 
 
 def write_batch(
-    out_dir: str | Path, client: TimePayClient, each: str, parameters: Mapping[str, Any], *,
-    fmt: str = "html", env: Mapping[str, str] | None = None, include_code: bool = False,
+    out_dir: str | Path,
+    client: TimePayClient,
+    each: str,
+    parameters: Mapping[str, Any],
+    *,
+    fmt: str = "html",
+    env: Mapping[str, str] | None = None,
+    include_code: bool = False,
     timeout: int = 600,
-) -> Path:  # fmt: skip
+) -> Path:
     """Write one report per value of `each` into `out_dir`, and `out_dir/index.html`.
 
     Args:
@@ -69,9 +75,12 @@ def write_batch(
                 to_excel(frame[frame[each].astype(str) == value], path)
             else:
                 render_report(
-                    path, _for_value(parameters, each, value, f"{title}: {label}"), env=env,
-                    include_code=include_code, timeout=timeout,
-                )  # fmt: skip
+                    path,
+                    _for_value(parameters, each, value, f"{title}: {label}"),
+                    env=env,
+                    include_code=include_code,
+                    timeout=timeout,
+                )
             written.append((label, path.name, logs, None))
         except (TimePayError, ValueError, OSError) as failure:
             written.append((label, path.name, logs, str(failure)))

@@ -24,8 +24,17 @@ if TYPE_CHECKING:
     from ..client import TimePayClient
 
 COMPARISONS = ("previous",)
-COMPARED = ("attempts", "unique_loans", "contacts", "contact_rate", "promises_to_pay",
-            "ptp_rate", "ptp_per_contact", "failure_rate", "promised_amount")  # fmt: skip
+COMPARED = (
+    "attempts",
+    "unique_loans",
+    "contacts",
+    "contact_rate",
+    "promises_to_pay",
+    "ptp_rate",
+    "ptp_per_contact",
+    "failure_rate",
+    "promised_amount",
+)
 
 
 def previous_window(start_time: str, end_time: str) -> tuple[str, str]:
@@ -82,9 +91,15 @@ def describe_change(row: pd.Series) -> str:
 
 
 def show_comparison(
-    client: TimePayClient, frame: pd.DataFrame, compare: str, *, campaign_id: str | None,
-    start_time: str | None, end_time: str | None, filters: dict[str, Any],
-) -> pd.DataFrame:  # fmt: skip
+    client: TimePayClient,
+    frame: pd.DataFrame,
+    compare: str,
+    *,
+    campaign_id: str | None,
+    start_time: str | None,
+    end_time: str | None,
+    filters: dict[str, Any],
+) -> pd.DataFrame:
     """Load the previous window with the same filters, display the KPI changes, return them."""
     from IPython.display import Markdown, display
 
