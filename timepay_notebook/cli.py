@@ -17,6 +17,7 @@ import pandas as pd
 from .cache import cache_info, clear_cache, default_cache_path, open_session
 from .client import TimePayClient
 from .commands.common import client_flags, filter_flags, filters, for_the_command_line, open_client
+from .commands.dashboard import add_dashboard
 from .commands.report import add_report, report_parameters
 from .errors import IncompleteSyncError, TimePayError
 from .export import write_frame
@@ -78,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     export.set_defaults(command=_export, name="export")
 
     _add_sync(sub)
+    add_dashboard(sub)
 
     cache = sub.add_parser("cache", help="show or clear the response cache")
     cache.add_argument("action", choices=("info", "clear"))
