@@ -178,3 +178,15 @@ def test_compare_needs_a_window_and_xlsx_takes_no_notebook_flags(
     assert main([*base, "--each", "campaign_id", "--out", str(tmp_path / "x.html")]) == 1
     assert "--out is a directory" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_sandbox_workbook_says_so_on_its_first_sheet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TIMEPAY_API_TOKEN", raising=False)
+    out = tmp_path / "sample.xlsx"
+    assert main(["report", "--sandbox", "--out", str(out)]) == 0
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["Read me first", "KPIs", "Dispositions", "Hours", "Agents"]
+    assert str(book["Read me first"]["A1"].value).startswith("Sandbox data, not TimePay's")
+    assert book["KPIs"]["B2"].value == 2450  # every log of the default sandbox

@@ -42,6 +42,7 @@ _BUILDERS: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
     "Agents": lambda frame: kpis(frame, "agent_id"),
 }
 DEFAULT_TABLES = tuple(_BUILDERS)
+NOTICE_SHEET = "Read me first"
 
 Tables = Sequence[str] | Mapping[str, pd.DataFrame] | None
 
@@ -74,7 +75,9 @@ def summary_tables(frame: pd.DataFrame, tables: Tables = None) -> dict[str, pd.D
     return chosen
 
 
-def to_excel(frame: pd.DataFrame, path: str | Path, tables: Tables = None) -> Path:
+def to_excel(
+    frame: pd.DataFrame, path: str | Path, tables: Tables = None, *, notice: str | None = None
+) -> Path:
     """Write summaries of `frame` to an .xlsx workbook, one sheet per table.
 
     Rates are Excel percentages (`0.0%`), money is in rupees, counts have thousands separators;
@@ -85,6 +88,7 @@ def to_excel(frame: pd.DataFrame, path: str | Path, tables: Tables = None) -> Pa
         path: the .xlsx file to write.
         tables: None for KPIs, Dispositions, Hours and Agents; a sequence of some of those
             names; or sheet name -> DataFrame for any tables.
+        notice: a warning every reader must see (sandbox data): the first sheet, in red.
 
     Returns:
         The path written.
@@ -97,6 +101,9 @@ def to_excel(frame: pd.DataFrame, path: str | Path, tables: Tables = None) -> Pa
     chosen = summary_tables(frame, tables)
     book = Workbook()
     book.remove(book.active)  # type: ignore[arg-type]
+    if notice:
+        _notice_sheet(book.create_sheet(NOTICE_SHEET), notice)
+        book.properties.title = notice
     for name, table in chosen.items():
         _write_sheet(book.create_sheet(name), table)
     book.save(out)
@@ -129,6 +136,16 @@ def _write_sheet(sheet: Worksheet, table: pd.DataFrame) -> None:
             MAX_WIDTH, max(MIN_WIDTH, width + 2)
         )
     sheet.freeze_panes = f"{get_column_letter(n_labels + 1)}2"  # the header and row labels
+
+
+def _notice_sheet(sheet: Worksheet, notice: str) -> None:
+    from openpyxl.styles import Font, PatternFill
+
+    sheet["A1"] = notice
+    sheet["A1"].font = Font(bold=True, size=16, color="FFFFFF")
+    sheet["A1"].fill = PatternFill("solid", fgColor="B00020")
+    sheet.column_dimensions["A"].width = min(MAX_WIDTH * 3, len(notice) + 10)
+    sheet.sheet_properties.tabColor = "B00020"
 
 
 def _has_labels(table: pd.DataFrame) -> bool:

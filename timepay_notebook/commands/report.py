@@ -22,6 +22,7 @@ from ..filters import normalize_filters
 from ..report import render_report
 from ..report.batch import EACH, write_batch
 from ..report.compare import COMPARISONS
+from ..report.header import sandbox_notice
 from ..report.render import parameter_defaults
 from .common import client_flags, filter_flags, filters, kernel_env, open_client, require_token
 
@@ -109,7 +110,7 @@ def _workbook(args: argparse.Namespace, chosen: Mapping[str, Any]) -> Path:
         frame = client.load_logs(**dict(chosen))
     if args.mask_pii:
         frame = frame.timepay.mask_pii()
-    return to_excel(frame, args.out)
+    return to_excel(frame, args.out, notice=sandbox_notice() if args.sandbox else None)
 
 
 def report_parameters(

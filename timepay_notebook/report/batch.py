@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ReportError, TimePayError
 from ..excel import to_excel
-from .header import banner_html, heading
+from .header import banner_html, heading, sandbox_notice
 from .render import render_report
 
 if TYPE_CHECKING:
@@ -72,7 +72,8 @@ def write_batch(
         path = out / f"{_UNSAFE.sub('_', value).strip('_') or 'value'}.{fmt}"
         try:
             if fmt == "xlsx":
-                to_excel(frame[frame[each].astype(str) == value], path)
+                notice = sandbox_notice() if parameters.get("sandbox") else None
+                to_excel(frame[frame[each].astype(str) == value], path, notice=notice)
             else:
                 render_report(
                     path,

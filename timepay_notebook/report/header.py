@@ -17,6 +17,7 @@ from ..connect import SANDBOX_NOTICE
 SANDBOX_METADATA = "timepay_sandbox"
 BANNER_STYLE = (
     "background: #b00020; color: #fff; padding: 14px 18px; margin: 0 0 12px; "
+    "font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; "
     "font-size: 1.25em; font-weight: 700; border-radius: 4px; box-shadow: 0 2px 6px #0006;"
 )
 PINNED = "position: sticky; top: 0; z-index: 100; "
@@ -27,13 +28,20 @@ def heading(title: str, *, sandbox: bool) -> str:
     return f"{title} ({SANDBOX_NOTICE})" if sandbox else title
 
 
+def sandbox_notice() -> str:
+    """The banner's words, as plain text."""
+    return (
+        f"{SANDBOX_NOTICE}: these numbers come from a local sandbox of generated sample logs, "
+        "not from TimePay's API."
+    )
+
+
 def banner_html(*, pinned: bool = False) -> str:
     """The sandbox banner, as HTML with inline style; `pinned` stays on screen when scrolling."""
     style = (PINNED if pinned else "") + BANNER_STYLE
     return (
         f'<div class="timepay-sandbox-banner" role="alert" style="{style}">'
-        f"{escape(SANDBOX_NOTICE)}: these numbers come from a local sandbox of generated "
-        "sample logs, not from TimePay's API.</div>"
+        f"{escape(sandbox_notice())}</div>"
     )
 
 
