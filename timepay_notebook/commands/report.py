@@ -31,7 +31,9 @@ NAMED_FILTERS = ("campaign_id", "start_time", "end_time")  # the notebook's own 
 
 def add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The `report` command."""
-    report = sub.add_parser("report", help="render the campaign report notebook to HTML")
+    report = sub.add_parser(
+        "report", help="render the campaign report notebook to HTML (or its tables to Excel)"
+    )
     client_flags(report, pulling=False)
     filter_flags(report)
     g = report.add_argument_group("report")

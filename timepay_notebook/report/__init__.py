@@ -4,6 +4,7 @@
 - `header`: the report's title, and the banner of a report on sandbox data.
 - `compare`: period over period, the KPIs against the same-length window just before.
 - `batch`: one report per campaign (or agent) and an index page.
+- `tables`: large tables as interactive (itables, offline), small ones static.
 - `commentary`: the plain-language findings the report writes from the numbers.
 - `templates/`: the nbconvert template.
 """
