@@ -39,8 +39,11 @@ from .summaries import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from pandas.io.formats.style import Styler
 
+    from .excel import Tables
     from .plots import Plots
 
 __all__ = ["TimePayAccessor"]
@@ -145,6 +148,16 @@ class TimePayAccessor:
     @same_doc(style)
     def style(self, table: pd.DataFrame) -> Styler:
         return style(table)
+
+    def to_excel(self, path: str | Path, tables: Tables = None) -> Path:
+        """Summaries of this frame as an .xlsx workbook, one formatted sheet per table.
+
+        See `timepay_notebook.excel.to_excel` (tables: None for KPIs, Dispositions, Hours and
+        Agents; some of those names; or sheet name -> DataFrame).
+        """
+        from .excel import to_excel  # openpyxl is imported on first use only
+
+        return to_excel(self._frame, path, tables)
 
     @property
     def plot(self) -> Plots:

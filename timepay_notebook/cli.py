@@ -11,17 +11,17 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 import pandas as pd
 
 from .cache import ResponseCache, default_cache_path
-from .client import BASE_URL_ENV, TOKEN_ENV, TimePayClient
+from .client import TimePayClient
+from .commands.common import client_flags, filter_flags, filters, for_the_command_line, open_client
+from .commands.dashboard import add_dashboard
+from .commands.report import add_report, report_parameters
 from .errors import IncompleteSyncError, TimePayError
 from .export import write_frame
-from .filters import normalize_filters
 from .presentation import to_text
-from .protocol import FILTERS
 from .report import render_report
 from .sandbox import FAULT_KINDS, Drift, Faults, SandboxServer
 from .store.sync import MAX_WINDOWS, WINDOW_LOGS, sync_logs
@@ -37,7 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except (TimePayError, ValueError, OSError) as exc:
-        print(f"timepay-notebook {args.name}: error: {exc}", file=sys.stderr)
+        message = for_the_command_line(str(exc))
+        print(f"timepay-notebook {args.name}: error: {message}", file=sys.stderr)
         return 1
 
 
@@ -60,75 +61,31 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(command=_demo, name="demo")
 
-    report = sub.add_parser("report", help="render the campaign report notebook to HTML")
-    _client_flags(report, pulling=False)
-    _filter_flags(report)
-    report.add_argument("--title", default="Collections campaign report", help="the report's title")
-    report.add_argument("--mask-pii", action="store_true", help="pseudonymize names, phones, loans")
-    report.add_argument("--include-code", action="store_true", help="show the notebook's code")
-    report.add_argument("--timeout", type=int, default=600, help="seconds a cell may run")
-    report.add_argument("--out", required=True, help="the HTML file to write")
-    report.set_defaults(command=_report, name="report")
+    add_report(sub)
 
     sandbox = sub.add_parser("sandbox", help="serve the local sandbox API until Ctrl-C")
     _sandbox_flags(sandbox, port=8765, latency_ms=0.0)
     sandbox.set_defaults(command=_sandbox, name="sandbox")
 
     count = sub.add_parser("count", help="how many logs match the filters (count_only)")
-    _client_flags(count)
-    _filter_flags(count)
+    client_flags(count)
+    filter_flags(count)
     count.set_defaults(command=_count, name="count")
 
     export = sub.add_parser("export", help="load every matching log and write it to a file")
-    _client_flags(export)
-    _filter_flags(export)
+    client_flags(export)
+    filter_flags(export)
     export.add_argument("--out", required=True, help="output file: .parquet or .csv")
     export.set_defaults(command=_export, name="export")
 
     _add_sync(sub)
+    add_dashboard(sub)
 
     cache = sub.add_parser("cache", help="show or clear the response cache")
     cache.add_argument("action", choices=("info", "clear"))
     cache.add_argument("--cache", help="cache file (default: the user's cache directory)")
     cache.set_defaults(command=_cache, name="cache")
     return parser
-
-
-def _client_flags(p: argparse.ArgumentParser, *, pulling: bool = True) -> None:
-    g = p.add_argument_group("connection")
-    g.add_argument("--token", help=f"API token (default: ${TOKEN_ENV})")
-    g.add_argument(
-        "--base-url", help=f"API base URL (default: ${BASE_URL_ENV}, then the TimePay API)"
-    )
-    if not pulling:  # the report's kernel makes its own client
-        return
-    g.add_argument(
-        "--workers", type=int, default=4, help="concurrent requests (default %(default)s)"
-    )
-    g.add_argument(
-        "--timeout", type=float, default=30.0, help="seconds per request (default %(default)s)"
-    )
-    g.add_argument(
-        "--retries", type=int, default=5, help="retries per request (default %(default)s)"
-    )
-
-
-def _filter_flags(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("filters (the API's names)")
-    for name in FILTERS:
-        flags = [f"--{name}"] + ([f"--{name.replace('_', '-')}"] if "_" in name else [])
-        g.add_argument(*flags, dest=name, metavar=name.upper())
-
-
-def _client(args: argparse.Namespace, **options: Any) -> TimePayClient:
-    return TimePayClient(
-        args.token, args.base_url, max_workers=args.workers, timeout=args.timeout,
-        retries=args.retries, **options,
-    )  # fmt: skip
-
-
-def _filters(args: argparse.Namespace) -> dict[str, Any]:
-    return {name: getattr(args, name) for name in FILTERS if getattr(args, name) is not None}
 
 
 def _cache(args: argparse.Namespace) -> int:
@@ -150,8 +107,8 @@ def _add_sync(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "sync", help="bring a local Parquet store up to date, fetching only what is new"
     )
     sync.add_argument("path", help="the store's directory (created by the first sync)")
-    _client_flags(sync)
-    _filter_flags(sync)
+    client_flags(sync)
+    filter_flags(sync)
     g = sync.add_argument_group("sync")
     g.add_argument(
         "--overlap-hours", type=float,
@@ -181,12 +138,12 @@ def _add_sync(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _sync(args: argparse.Namespace) -> int:
     overlap = None if args.overlap_hours is None else dt.timedelta(hours=args.overlap_hours)
-    with _client(args, cache=False) as client:  # sync needs answers as of now
+    with open_client(args, cache=False) as client:  # sync needs answers as of now
         try:
             result = sync_logs(
                 args.path, client=client, overlap=overlap, overlap_check=args.overlap_check,
                 window_logs=args.window_logs, max_windows=args.max_windows, repair=args.repair,
-                **_filters(args),
+                **filters(args),
             )  # fmt: skip
         except IncompleteSyncError as error:
             print(error.result.summary(), file=sys.stderr)
@@ -195,35 +152,9 @@ def _sync(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(args: argparse.Namespace) -> int:
-    filters = normalize_filters(_filters(args))  # bad filters fail before a kernel starts
-    env = {TOKEN_ENV: args.token} if args.token else {}
-    if args.base_url:
-        env[BASE_URL_ENV] = args.base_url
-    options = {
-        "mask_pii": args.mask_pii,
-        "include_code": args.include_code,
-        "timeout": args.timeout,
-    }
-    out = _write_report(args.out, filters, args.title, env, **options)
-    print(f"wrote the report to {out.resolve()}")
-    return 0
-
-
-def _write_report(
-    out: str, filters: dict[str, str], title: str, env: dict[str, str], *,
-    mask_pii: bool = False, include_code: bool = False, timeout: int = 600,
-) -> Path:  # fmt: skip
-    """Render the report notebook; the token reaches its kernel through `env` only."""
-    named = {k: filters.pop(k, None) for k in ("campaign_id", "start_time", "end_time")}
-    parameters = {**named, "title": title, "mask_pii": mask_pii, "filters": filters}
-    return render_report(out, parameters, include_code=include_code, env=env, timeout=timeout)
-
-
 def _count(args: argparse.Namespace) -> int:
-    filters = _filters(args)
-    with _client(args) as client:
-        print(client.count_logs(**filters))
+    with open_client(args) as client:
+        print(client.count_logs(**filters(args)))
     return 0
 
 
@@ -231,10 +162,9 @@ def _export(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".parquet", ".csv"):
         raise ValueError(f"--out must end in .parquet or .csv, got {args.out!r}")
-    filters = _filters(args)
     started = time.perf_counter()
-    with _client(args) as client:
-        frame = client.load_logs(**filters)
+    with open_client(args) as client:
+        frame = client.load_logs(**filters(args))
     write_frame(frame, out)
     print(f"wrote {len(frame):,} logs to {out} in {time.perf_counter() - started:.1f} s")
     return 0
@@ -333,7 +263,13 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"\nKPIs:\n{to_text(kpis[[*headline, 'failure_rate']])}")
         print(f"\nDispositions:\n{to_text(frame.timepay.disposition_summary())}")
         print("\nWriting the campaign report (a notebook run in a fresh kernel)...", flush=True)
-        env = {TOKEN_ENV: srv.token, BASE_URL_ENV: srv.url}
-        report = _write_report(args.report, {}, "TimePay sandbox: campaign report", env)
+        # The kernel starts a sandbox of its own with the same seed: the same logs, labelled
+        # as sandbox data in the report, and no token of ours in its environment.
+        parameters = {
+            **report_parameters({}, "TimePay sandbox: campaign report", sandbox=True),
+            "sandbox_logs": args.logs,
+            "sandbox_seed": args.seed,
+        }
+        report = render_report(args.report, parameters, env={"TIMEPAY_API_TOKEN": ""})
     print(f"Report: {report.resolve()}")
     return 0

@@ -1,4 +1,5 @@
-"""The explorer notebook, live: served by Voila against the sandbox, driven in headless Chromium."""
+"""The explorer notebook, live: `timepay-notebook dashboard` serves it with Voila against the
+sandbox, and headless Chromium drives it."""
 
 from __future__ import annotations
 
@@ -60,18 +61,12 @@ def test_the_explorer_follows_a_changed_filter(
             "TIMEPAY_BASE_URL": srv.url,
             "TIMEPAY_CACHE_DIR": str(tmp_path / "cache"),
         }
-        voila = Path(sys.executable).with_name("voila")
         proc = subprocess.Popen(
-            [
-                str(voila),
-                str(ROOT / "notebooks" / "03-explorer.ipynb"),
-                f"--port={port}",
-                "--no-browser",
-                "--Voila.ip=127.0.0.1",
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
+            [sys.executable, "-m", "timepay_notebook", "dashboard", "--port", str(port)],
+            env={**env, "MPLBACKEND": "Agg"},
+            stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
+            text=True,
         )
         try:
             wait_for_port(port)
@@ -90,13 +85,17 @@ def test_the_explorer_follows_a_changed_filter(
                     re.compile(rf"{len(messages):,}\s*logs \(type=whatsapp\)")
                 ).wait_for()
                 page.get_by_text(messages[0]["message_id"]).first.wait_for()  # the table followed
+                content = page.content()
+                assert "filter_panel(" not in content and "import timepay_notebook" not in content
+                assert page.locator("img").count() >= 1  # the panel's plot, despite Agg
                 shot = ROOT / "artifacts" / "explorer.png"
                 shot.parent.mkdir(exist_ok=True)
                 page.screenshot(path=str(shot), full_page=True)
                 browser.close()
         finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+            proc.terminate()  # the command stops Voila with it
+            printed, _ = proc.communicate(timeout=30)
+        assert f"Serving the explorer at http://127.0.0.1:{port}/" in printed
     counted = [r for r in srv.request_log if r.params.get("count_only") == "true"]
     assert [r.params.get("type") for r in counted] == ["whatsapp"]  # one preview for the change
     assert srv.stats.pages == dict.fromkeys(range(1, -(-len(messages) // 10) + 1), 1)

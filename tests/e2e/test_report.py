@@ -13,6 +13,7 @@ import pytest
 from timepay_notebook.cli import main
 from timepay_notebook.errors import ReportError
 from timepay_notebook.report.render import (
+    check_figures,
     execute,
     inject_parameters,
     notebook_source,
@@ -142,9 +143,85 @@ def test_a_failing_cell_is_a_plain_error_and_a_nonzero_exit(
     )
     assert code == 1
     err = capsys.readouterr().err
-    assert "report failed in cell" in err and "AuthenticationError" in err
+    assert err.count("\n") == 1  # one line
+    setup = notebook_source().cells[1].source.splitlines()
+    line = next(i for i, text in enumerate(setup, 1) if text.startswith("df = client.load_logs("))
+    assert f"report failed in cell 2, line {line} (df = client.load_logs(" in err  # that line
+    assert "AuthenticationError" in err
+    assert "--token" in err and "token=..." not in err  # the hint names the CLI's flag
     assert "Traceback" not in err and "wrong-token" not in err
     assert not (tmp_path / "x.html").exists()
+
+
+def test_no_token_is_one_line_and_exit_1_not_a_sandbox_report(
+    srv: SandboxServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("TIMEPAY_API_TOKEN", raising=False)
+    monkeypatch.setenv("TIMEPAY_BASE_URL", srv.url)
+    out = tmp_path / "x.html"
+    assert main(["report", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "timepay-notebook report: error: no API token: pass --token or set TIMEPAY_API_TOKEN "
+        "(or --sandbox for a local sandbox's sample data, not TimePay's)\n"
+    )
+    assert not out.exists()
+
+
+def test_a_sandbox_report_says_so_and_keeps_its_figures_under_agg(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MPLBACKEND", "Agg")  # as on servers and CI machines
+    monkeypatch.setenv("TIMEPAY_API_TOKEN", "a-real-token-the-sandbox-must-not-see")
+    out = tmp_path / "sandbox.html"
+    assert main(["report", "--sandbox", "--title", "Weekly", "--out", str(out)]) == 0
+    html = out.read_text()
+    assert "<title>Weekly (Sandbox data, not TimePay's)</title>" in html
+    assert "<h1" in html and "Weekly (Sandbox data, not TimePay" in html.split("<h1", 1)[1]
+    banner = html.index('class="timepay-sandbox-banner"')
+    assert banner < html.index("<h1")  # above everything else in the page
+    assert "position: sticky" in html[banner - 100 : banner + 300]
+    drawing = [c for c in notebook_source().cells if ".plot." in c.source]
+    figures = re.findall(r'<img [^>]*src="data:image/png;base64,', html)
+    assert len(drawing) >= 4 and len(figures) >= len(drawing)
+    assert "a-real-token-the-sandbox-must-not-see" not in html
+
+
+def test_a_report_with_a_token_has_no_sandbox_banner(report: Path) -> None:
+    html = report.read_text()
+    assert "Sandbox data" not in html and "timepay-sandbox-banner" not in html
+
+
+def test_a_cell_that_draws_but_shows_nothing_fails_the_report() -> None:
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("import matplotlib\nmatplotlib.use('Agg')  # lost figures"),
+            nbformat.v4.new_code_cell(
+                "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()"
+            ),
+        ]
+    )
+    execute(notebook)
+    with pytest.raises(ReportError, match=r"lost a figure: cell 2 draws \(plt.show\(\)\)"):
+        check_figures(notebook)
+    notebook.cells[0].source = "%matplotlib inline"
+    execute(notebook)
+    assert check_figures(notebook) == 1
+
+
+def test_the_failing_line_is_named_even_inside_a_function() -> None:
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("x = 1"),
+            nbformat.v4.new_code_cell("def f():\n    raise KeyError('boom')\n\ny = 2\nf()"),
+        ]
+    )
+    with pytest.raises(ReportError) as caught:
+        execute(notebook)
+    assert str(caught.value) == "the report failed in cell 2, line 5 (f()): KeyError: 'boom'"
 
 
 def test_bad_filters_fail_before_a_kernel_starts(
@@ -161,7 +238,7 @@ def test_parameters_go_right_after_the_parameters_cell() -> None:
     at = tags.index(["parameters"])
     assert tags[at + 1] == ["injected-parameters"]
     assert notebook.cells[at + 1].source == "# Parameters\ntitle = 'X'\nmask_pii = True\n"
-    with pytest.raises(ValueError, match="unknown report parameter"):
+    with pytest.raises(ValueError, match=r"unknown report parameter.*known: base_url, sandbox"):
         inject_parameters(notebook_source(), {"token": "x"})
     broken = notebook_source()
     broken.cells[0].metadata["tags"] = []
@@ -171,14 +248,24 @@ def test_parameters_go_right_after_the_parameters_cell() -> None:
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run installs it)")
 def test_the_report_in_a_real_browser(report: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from playwright.sync_api import sync_playwright
+    """Offline, as a mailed report is read: the network is blocked, yet the figures show and the
+    large table (attempts per loan) sorts when its header is clicked."""
+    from playwright.sync_api import Route, sync_playwright
 
-    requests: list[str] = []
+    blocked: list[str] = []
     problems: list[str] = []
+
+    def offline(route: Route) -> None:
+        if route.request.url.startswith(("file://", "data:")):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.on("request", lambda r: requests.append(r.url))
+        page.route("**/*", offline)
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: problems.append(str(e)))
         page.goto(report.as_uri(), wait_until="load")
@@ -189,6 +276,36 @@ def test_the_report_in_a_real_browser(report: Path, capsys: pytest.CaptureFixtur
             "table", "ts => ts.map(t => Math.ceil(t.getBoundingClientRect().right))"
         )
         page_width = page.evaluate("document.documentElement.scrollWidth")
+        loans = page.locator(
+            "table.dataTable", has=page.get_by_role("columnheader", name="First attempt")
+        )
+        loans.locator("tbody tr").first.wait_for()
+        shown = loans.locator("tbody tr")
+        assert shown.count() == 10  # paginated
+        column = [h.strip() for h in loans.locator("thead th").all_inner_texts()].index("Contacts")
+
+        def contacts() -> list[int]:
+            cells = loans.locator(f"tbody tr td:nth-child({column + 1})").all_inner_texts()
+            return [int(c.replace(",", "")) for c in cells]
+
+        def sort_by_contacts(previous: list[int]) -> list[int]:
+            loans.get_by_role("columnheader", name="Contacts").click()
+            for _ in range(100):  # DataTables redraws after the click's event loop turn
+                now = contacts()
+                if now != previous:
+                    return now
+                page.wait_for_timeout(100)
+            return now
+
+        before = contacts()
+        ascending = sort_by_contacts(before)
+        descending = sort_by_contacts(ascending)
+        loan = shown.first.locator("td").first.inner_text().strip()
+        page.locator("div.dt-container", has=loans).locator("input[type=search]").fill(loan)
+        page.wait_for_function(
+            "t => t.querySelectorAll('tbody tr').length === 1", arg=loans.element_handle()
+        )
+        found = shown.first.locator("td").first.inner_text().strip()
         ARTIFACTS.mkdir(exist_ok=True)
         shot = ARTIFACTS / "report.png"
         page.screenshot(path=str(shot), full_page=True)
@@ -197,8 +314,11 @@ def test_the_report_in_a_real_browser(report: Path, capsys: pytest.CaptureFixtur
     assert all(done and width > 0 for done, width in sizes), sizes
     assert len(widths) >= 5 and max(widths) <= 1280, widths  # every table fits at 1280 px
     assert page_width <= 1280  # nothing makes the page scroll sideways
+    assert ascending == sorted(ascending) and descending == sorted(descending, reverse=True)
+    assert ascending != before and descending != ascending  # the order changed
+    assert found == loan  # searchable
     assert problems == []
-    assert [u for u in requests if not u.startswith(("file://", "data:"))] == []
+    assert blocked == []  # nothing was even asked of the network
     assert shot.stat().st_size > 10_000
     with capsys.disabled():
         print(f"\n[artifact] report screenshot: {shot}")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -55,7 +57,52 @@ def test_wrong_token_is_reported_without_it(
     assert main(["count", "--token", "nope-123", "--base-url", sandbox.url]) == 1
     err = capsys.readouterr().err
     assert "401" in err and "TIMEPAY_API_TOKEN" in err
+    assert "pass --token" in err and "token=..." not in err  # CLI words in a CLI hint
+    assert err.count("\n") == 1
     assert "nope-123" not in err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["count"],
+        ["export", "--out", "x.csv"],
+        ["sync", "store"],
+        ["report", "--out", "x.html"],
+        ["dashboard"],
+    ],
+)
+def test_no_token_fails_in_one_line_before_any_request(
+    sandbox: SandboxServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    command: list[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TIMEPAY_API_TOKEN", raising=False)
+    monkeypatch.setenv("TIMEPAY_BASE_URL", sandbox.url)
+    sandbox.reset_stats()
+    assert main(command) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert re.search(r"no API token: (pass --token or )?set TIMEPAY_API_TOKEN", err)
+    assert "--sandbox" in err
+    assert sandbox.stats.requests == 0
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sandbox_is_there_when_asked_and_says_so(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TIMEPAY_API_TOKEN", raising=False)
+    assert main(["count", "--sandbox", "--type", "call"]) == 0
+    captured = capsys.readouterr()
+    with SandboxServer(n_logs=2450, seed=7) as same:
+        assert captured.out.strip() == str(same.count(type="call"))
+    assert "Sandbox data, not TimePay's" in captured.err
+    assert main(["count", "--sandbox", "--token", "t"]) == 1
+    assert "drop --token" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("suffix", [".parquet", ".csv"])
@@ -97,6 +144,8 @@ def test_export_refuses_an_unknown_format(
 @pytest.mark.slow
 def test_demo_runs_from_a_fresh_process(tmp_path: Path) -> None:
     report = tmp_path / "demo.html"
+    env = {**os.environ, "MPLBACKEND": "Agg"}  # servers set it; the figures stay
+    env.pop("TIMEPAY_API_TOKEN", None)
     result = subprocess.run(
         [
             sys.executable,
@@ -112,9 +161,13 @@ def test_demo_runs_from_a_fresh_process(tmp_path: Path) -> None:
         text=True,
         timeout=180,
         check=True,
+        env=env,
     )
     out = result.stdout
     assert "Loaded 2,450 logs (245 pages, 8 workers)" in out
     assert "Dispositions:" in out and "Promise to Pay" in out
     assert f"Report: {report}" in out
-    assert "<title>TimePay sandbox: campaign report</title>" in report.read_text()
+    html = report.read_text()
+    assert "<title>TimePay sandbox: campaign report (Sandbox data, not TimePay's)</title>" in html
+    assert 'class="timepay-sandbox-banner"' in html
+    assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', html)) >= 4

@@ -116,22 +116,3 @@ def test_query_store_of_an_empty_store_and_bad_input(tmp_path: Path) -> None:
         tp.query_store(tmp_path / "empty", "  ")
     with pytest.raises(tp.StoreError, match="not a TimePay store"):
         tp.query_store(tmp_path / "nowhere", "SELECT 1")
-
-
-def test_time_filters_match_whole_seconds_and_columns_keep_extras(tmp_path: Path) -> None:
-    from tests.test_store import new_store, records, span
-
-    logs = records(4)
-    logs[1]["start_time"] = "2026-01-10T10:00:57.900000"  # in second 57, not 58
-    store = new_store(tmp_path)
-    store.write_window(tp.to_frame(logs), span("2026-01-10T00:00:00", "2026-01-10T23:59:59"))
-    store.save()
-    at_57 = tp.read_store(
-        tmp_path, start_time="2026-01-10T10:00:57", end_time="2026-01-10T10:00:57"
-    )
-    assert at_57["call_id"].tolist() == ["c1", "c2"]
-    after_57 = tp.read_store(tmp_path, start_time="2026-01-10T10:00:58")
-    assert after_57["call_id"].tolist() == ["c0"]
-    extras = tp.read_store(tmp_path, columns=["meta", "attempt", "call_id"])
-    assert extras["meta"].tolist() == [{"k": [i]} for i in range(4)]
-    assert extras["attempt"].tolist() == [0, 1, 2, 3]
