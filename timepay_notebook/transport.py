@@ -8,22 +8,27 @@ that trickles its answer cannot hold a pull. No DataFrame is built here.
 
 from __future__ import annotations
 
-import datetime as dt
-import email.utils
 import logging
 import random
-import re
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, quote_plus, urlsplit
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
+from .attempts import (
+    RetryableError,
+    Scrubber,
+    network_retry,
+    no_answer,
+    origin,
+    retry_after_seconds,
+    server_message,
+)
 from .cache import ResponseCache, passthrough_options
 from .errors import (
     APIError,
@@ -31,22 +36,17 @@ from .errors import (
     NetworkError,
     PullCancelledError,
     RateLimitError,
-    TimePayError,
     redact_url,
 )
 from .limiter import AdaptiveLimit
-from .protocol import LOGS_PATH, PHONE_FILTERS, pages_for
+from .protocol import LOGS_PATH, pages_for
 
 RETRY_STATUSES = frozenset({500, 502, 503, 504})  # retried like a 429 and a `success: false`
 BACKOFF_MAX = 30.0  # the longest backoff between two attempts, in seconds
-RETRY_AFTER_MAX = 120.0  # the longest `Retry-After` honoured, in seconds
 DEADLINE_FACTOR = 4  # the default deadline of a request is this many timeouts
 REFUSED_TRIES = 3  # attempts when the connection is refused (a server restarting), in all
 REFUSED_WAIT = 0.5  # the longest wait between them, in seconds
 CHUNK = 64 * 1024  # most bytes read at a time (the deadline is checked between reads)
-PIECE = 8  # a run of this many characters of the token in a server's text is redacted
-MESSAGE_MAX = 200  # characters of the server's text kept in an error
-SCANNED = 20_000  # characters of an error body looked at
 logger = logging.getLogger("timepay_notebook")
 
 
@@ -250,14 +250,14 @@ class Transport:
         """The JSON answer from the API (stored in the cache under `key`, if any), retrying
         what can be retried. The cache was already consulted."""
         throttled = attempt = 0
-        scrub = _Scrubber(self._token, params)
+        scrub = Scrubber(self._token, params)
         while True:
             _check_stop(stop)
             if limit is not None and not limit.acquire(stop):
                 _check_stop(stop)
             try:
                 answer = self._attempt(params, key, scrub, stop)
-            except _RetryableError as retry:
+            except RetryableError as retry:
                 if limit is not None:
                     limit.release(throttled=retry.throttled)
                 throttled += retry.throttled
@@ -275,7 +275,7 @@ class Transport:
                 limit.release()
             return Answer(answer.body, answer.url, throttled)
 
-    def _wait(self, attempt: int, retry: _RetryableError) -> float:
+    def _wait(self, attempt: int, retry: RetryableError) -> float:
         """Seconds before the next attempt: at least `Retry-After` (plus jitter), else backoff."""
         if retry.refused:
             return min(REFUSED_WAIT, self.backoff * 2.0**attempt)
@@ -288,12 +288,12 @@ class Transport:
         self,
         params: Mapping[str, str],
         key: str | None,
-        scrub: _Scrubber,
+        scrub: Scrubber,
         stop: threading.Event | None,
     ) -> Answer:
-        """One request: the answer, or `_RetryableError`, or a final error."""
+        """One request: the answer, or `RetryableError`, or a final error."""
         started = time.monotonic()
-        host = _origin(self.url)
+        host = origin(self.url)
         try:
             response = self.session.get(
                 self.url,
@@ -304,7 +304,7 @@ class Transport:
                 **self._send_options,
             )
         except requests.RequestException as exc:
-            raise _network_retry(exc, host, self.timeout) from None
+            raise network_retry(exc, host, self.timeout) from None
         with response:
             url = scrub(redact_url(response.url))
             self._read(response, started, host, stop)
@@ -313,23 +313,25 @@ class Transport:
             logger.debug("GET %s -> %s in %.3f s", url, status, elapsed)
             if status == 429:
                 error: APIError = RateLimitError(
-                    status, f"{_server_message(response, scrub)} (still rate limited)", url
+                    status, f"{server_message(response, scrub)} (still rate limited)", url
                 )
-                raise _RetryableError(error, retry_after=_retry_after(response), throttled=True)
+                raise RetryableError(
+                    error, retry_after=retry_after_seconds(response), throttled=True
+                )
             if status in RETRY_STATUSES:
-                raise _RetryableError(APIError(status, _server_message(response, scrub), url))
+                raise RetryableError(APIError(status, server_message(response, scrub), url))
             if status >= 400:
-                raise _status_error(status, _server_message(response, scrub), url)
+                raise _status_error(status, server_message(response, scrub), url)
             try:
                 body = response.json()
             except ValueError as exc:
-                raise _RetryableError(
+                raise RetryableError(
                     APIError(status, f"the response was not valid JSON ({exc})", url)
                 ) from None
             if not isinstance(body, dict):
                 raise APIError(status, "the response is not a JSON object", url)
             if body.get("success") is False:
-                raise _RetryableError(APIError(status, _server_message(response, scrub), url))
+                raise RetryableError(APIError(status, server_message(response, scrub), url))
             if self.cache is not None and key is not None:
                 self.cache.store(key, response, params)
             return Answer(body, url)
@@ -343,7 +345,7 @@ class Transport:
             while True:
                 _check_stop(stop)
                 if time.monotonic() - started > self.deadline:
-                    raise _RetryableError(
+                    raise RetryableError(
                         NetworkError(
                             f"the answer from {host} took longer than the deadline of "
                             f"{self.deadline:g} s"
@@ -354,88 +356,12 @@ class Transport:
                     break
                 chunks.append(chunk)
         except urllib3.exceptions.ReadTimeoutError:
-            raise _RetryableError(NetworkError(_no_answer(host, self.timeout))) from None
+            raise RetryableError(NetworkError(no_answer(host, self.timeout))) from None
         except (urllib3.exceptions.HTTPError, OSError):
-            raise _RetryableError(
+            raise RetryableError(
                 NetworkError(f"the connection to {host} broke while the answer came")
             ) from None
         response._content = b"".join(chunks)
-
-
-class _RetryableError(Exception):
-    """An attempt that failed in a way worth another: `error` is raised if none is left."""
-
-    def __init__(
-        self,
-        error: TimePayError,
-        *,
-        retry_after: float | None = None,
-        throttled: bool = False,
-        refused: bool = False,
-    ) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.retry_after = retry_after
-        self.throttled = throttled
-        self.refused = refused
-
-    def final(self, attempts: int) -> TimePayError:
-        """The error to raise after `attempts` attempts."""
-        error = self.error
-        if isinstance(error, NetworkError):
-            again = f"after {attempts} attempts" if attempts > 1 else "no retries"
-            return NetworkError(f"{error} ({again})", unreachable=error.unreachable)
-        return error
-
-
-class _Scrubber:
-    """Takes the token and the filters' phone numbers out of text that goes into an error."""
-
-    def __init__(self, token: str, params: Mapping[str, str]) -> None:
-        self.token = token
-        self.phones = [params[name] for name in PHONE_FILTERS if params.get(name)]
-
-    def __call__(self, text: str) -> str:
-        return _mask_phones(redact_token(text, self.token), self.phones)
-
-
-def redact_token(text: str, token: str) -> str:
-    """`text` with `token`, and any run of `PIECE` or more of its characters in a row (an echo cut
-    short, say), replaced by `***`."""
-    if not token or not text:
-        return text
-    text = text.replace(token, "***")
-    piece = min(PIECE, len(token))
-    pieces = {token[i : i + piece] for i in range(len(token) - piece + 1)}
-    hidden = [False] * len(text)
-    for i in range(len(text) - piece + 1):
-        if text[i : i + piece] in pieces:
-            hidden[i : i + piece] = [True] * piece
-    if not any(hidden):
-        return text
-    out: list[str] = []
-    for i, char in enumerate(text):
-        if not hidden[i]:
-            out.append(char)
-        elif i == 0 or not hidden[i - 1]:
-            out.append("***")
-    return "".join(out)
-
-
-def _mask_phones(text: str, phones: list[str] = []) -> str:  # noqa: B006 - never mutated
-    """`text` with phone numbers of filters masked to their last two digits, both those given
-    and any `phone=`/`from_phone=` value of a URL in it."""
-    for phone in phones:
-        for shown in {phone, quote_plus(phone), quote(phone)}:
-            text = text.replace(shown, _masked(phone))
-    return _PHONE_PARAM.sub(lambda m: m.group(1) + _masked(m.group(2)), text)
-
-
-def _masked(phone: str) -> str:
-    return "*" * max(0, len(phone) - 2) + phone[-2:]
-
-
-_PHONE_PARAM = re.compile(r"((?<![a-z_])(?:from_)?phone=)((?:%2B|\+)?\d+)", re.I)
 
 
 def _check_stop(stop: threading.Event | None) -> None:
@@ -451,96 +377,7 @@ def _sleep(seconds: float, stop: threading.Event | None) -> None:
         _check_stop(stop)
 
 
-def _retry_after(response: requests.Response) -> float | None:
-    """The `Retry-After` header in seconds (given in seconds or as an HTTP-date), at most
-    `RETRY_AFTER_MAX`; None without a readable one."""
-    value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.UTC)
-        seconds = (when - dt.datetime.now(dt.UTC)).total_seconds()
-    return min(RETRY_AFTER_MAX, max(0.0, seconds))
-
-
 def _status_error(status: int, message: str, url: str) -> APIError:
     if status in (401, 403):
         return AuthenticationError(status, message, url)
     return APIError(status, message, url)
-
-
-def _server_message(response: requests.Response, scrub: _Scrubber) -> str:
-    """What the server said: the JSON message, an HTML title, or the start of the text; with
-    the token and the filters' phone numbers taken out."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        for key in ("message", "error", "detail"):
-            if isinstance(body.get(key), str) and body[key]:
-                return scrub(str(body[key]))[:MESSAGE_MAX]
-    text = (response.text or "")[:SCANNED]
-    title = re.search(r"<title>(.*?)</title>", text, flags=re.I | re.S)
-    if title:
-        return f"{scrub(title.group(1).strip())[:MESSAGE_MAX]} (an HTML page)"
-    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).strip()
-    return scrub(text)[:MESSAGE_MAX] or (response.reason or "no message")
-
-
-def _origin(url: str) -> str:
-    """`scheme://host:port` of `url`: what network messages name (no path, no filters)."""
-    parts = urlsplit(redact_url(url))
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def _no_answer(host: str, timeout: float) -> str:
-    return f"no answer from {host} within the timeout of {timeout:g} s"
-
-
-def _network_retry(exc: requests.RequestException, host: str, timeout: float) -> _RetryableError:
-    """What a failed `session.get` means, in plain words, and how to go on."""
-    if isinstance(exc, requests.ConnectTimeout):
-        message = f"could not connect to {host} within the timeout of {timeout:g} s"
-        return _RetryableError(NetworkError(message, unreachable=True))
-    if isinstance(exc, requests.Timeout):
-        return _RetryableError(NetworkError(_no_answer(host, timeout)))
-    causes = _causes(exc)
-    if any(isinstance(c, ConnectionRefusedError) for c in causes):
-        message = f"could not connect to {host}: the connection was refused (is the URL right?)"
-        return _RetryableError(NetworkError(message, unreachable=True), refused=True)
-    if any(isinstance(c, urllib3.exceptions.NameResolutionError) for c in causes):
-        message = f"could not reach {host}: its host name could not be resolved"
-        return _RetryableError(NetworkError(message, unreachable=True))
-    if any(isinstance(c, urllib3.exceptions.NewConnectionError) for c in causes):
-        reason = next((c.strerror for c in causes if isinstance(c, OSError) and c.strerror), "")
-        message = f"could not connect to {host}" + (f": {reason}" if reason else "")
-        return _RetryableError(NetworkError(message, unreachable=True))
-    if isinstance(exc, requests.exceptions.SSLError):
-        message = f"could not connect to {host}: the TLS handshake failed"
-        return _RetryableError(NetworkError(message, unreachable=True))
-    message = f"the connection to {host} was closed before an answer came"
-    return _RetryableError(NetworkError(message))
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    """`exc` and what it wraps (arguments, `reason`, causes and contexts), a few levels deep."""
-    seen: list[BaseException] = []
-    todo: list[BaseException] = [exc]
-    while todo and len(seen) < 20:
-        error = todo.pop()
-        if any(error is s for s in seen):
-            continue
-        seen.append(error)
-        todo += [a for a in error.args if isinstance(a, BaseException)]
-        for inner in (getattr(error, "reason", None), error.__cause__, error.__context__):
-            if isinstance(inner, BaseException):
-                todo.append(inner)
-    return seen
