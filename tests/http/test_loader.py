@@ -162,7 +162,7 @@ def test_unreachable_server_is_a_network_error() -> None:
     url, token = srv.url, srv.token
     srv.stop()
     with tp.TimePayClient(token, url, retries=1, backoff=0.01, progress=False) as c:
-        with pytest.raises(tp.NetworkError, match="could not connect to .* refused"):
+        with pytest.raises(tp.NetworkError, match=r"could not connect to .* refused"):
             c.count_logs()
 
 
