@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -20,6 +21,7 @@ import pytest
 
 import timepay_notebook as tp
 from tests.helpers import answer, fast_client, hang, ids, tiny_server
+from timepay_notebook.cli import main
 from timepay_notebook.sandbox import Faults, SandboxServer
 
 TOKEN = "tp_live_4f9a1c2b7d0e8a6f3b5c9d1e7"  # 31 characters, as in the issue
@@ -282,3 +284,54 @@ def test_phone_filters_are_masked_in_errors_and_debug_lines(
         assert shown not in text
     assert "phone=********56" in info.value.url
     assert "from_phone=***********08" in info.value.url
+
+
+# -- 5. a damaged or unwritable cache file -------------------------------------------------------
+
+
+def test_a_damaged_cache_file_is_moved_aside_and_a_new_one_started(tmp_path: Path) -> None:
+    cache = tmp_path / "c.sqlite"
+    cache.write_bytes(b"this is not an SQLite database\n" * 100)
+    with SandboxServer(n_logs=50) as srv:
+        with pytest.warns(tp.CacheWarning, match=f"the cache file {cache} is damaged") as caught:
+            c = fast_client(srv, cache=cache)
+        with c:
+            assert ids(c.load_logs()) == ids(srv.truth())
+            assert c.cache_info()["entries"] == 5
+        (aside,) = tmp_path.glob("c.sqlite.damaged-*")
+        assert f"it was moved to {aside}" in str(caught[0].message)
+        assert aside.read_bytes() == b"this is not an SQLite database\n" * 100
+        assert main(["cache", "clear", "--cache", str(cache)]) == 0  # the new file clears
+
+
+def test_an_unwritable_cache_location_means_no_cache_with_a_warning(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    with SandboxServer(n_logs=30) as srv:
+        where = blocker / "c.sqlite"
+        with pytest.warns(tp.CacheWarning, match=f"the cache file {where} can't be written"):
+            c = fast_client(srv, cache=where)
+        with c:
+            assert c.cache is None
+            assert ids(c.load_logs()) == ids(srv.truth())
+
+
+# -- 6. TIMEPAY_CACHE_DIR keeps its mode ---------------------------------------------------------
+
+
+def test_an_existing_cache_directory_keeps_its_mode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o2775)
+    monkeypatch.setenv("TIMEPAY_CACHE_DIR", str(shared))
+    with SandboxServer(n_logs=20) as srv, tp.TimePayClient(srv.token, srv.url) as c:
+        assert c.count_logs() == 20
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o2775
+    assert stat.S_IMODE((shared / "http_cache.sqlite").stat().st_mode) == 0o600
+    created = tmp_path / "made" / "here"
+    monkeypatch.setenv("TIMEPAY_CACHE_DIR", str(created))
+    with SandboxServer(n_logs=20) as srv, tp.TimePayClient(srv.token, srv.url) as c:
+        assert c.count_logs() == 20
+    assert stat.S_IMODE(created.stat().st_mode) == 0o700
