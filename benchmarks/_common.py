@@ -20,8 +20,11 @@ class Sandbox:
 
 
 @contextmanager
-def sandbox_process(logs: int, latency_ms: float = 0.0, seed: int = 7) -> Iterator[Sandbox]:
-    """A sandbox serving from another process, as a real server would."""
+def sandbox_process(
+    logs: int, latency_ms: float = 0.0, seed: int = 7, extra: tuple[str, ...] = ()
+) -> Iterator[Sandbox]:
+    """A sandbox serving from another process, as a real server would; `extra`: more flags of
+    `timepay-notebook sandbox` (e.g. `("--max-in-flight", "2")`)."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -38,6 +41,7 @@ def sandbox_process(logs: int, latency_ms: float = 0.0, seed: int = 7) -> Iterat
             str(seed),
             "--token",
             TOKEN,
+            *extra,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

@@ -335,3 +335,23 @@ def test_an_existing_cache_directory_keeps_its_mode(
     with SandboxServer(n_logs=20) as srv, tp.TimePayClient(srv.token, srv.url) as c:
         assert c.count_logs() == 20
     assert stat.S_IMODE(created.stat().st_mode) == 0o700
+
+
+# -- 2. a server that limits requests in flight ---------------------------------------------------
+
+
+@pytest.mark.slow
+def test_default_pulls_complete_against_a_server_limiting_requests_in_flight() -> None:
+    with SandboxServer(n_logs=1500, latency=0.005, max_in_flight=2) as srv:
+        truth = ids(srv.truth())
+        with tp.TimePayClient(srv.token, srv.url, progress=False, cache=False) as c:
+            for _ in range(3):
+                srv.reset_stats()
+                started = time.monotonic()
+                frame = c.load_logs()
+                took = time.monotonic() - started
+                assert ids(frame) == truth
+                assert frame.attrs["complete"] is True
+                assert srv.stats.rate_limited == frame.attrs["throttled"] > 0
+                assert frame.attrs["concurrency"]["lowest"] <= 2
+                assert took < 20  # 150 pages; about 2 s (benchmarks/in_flight_limit.py)

@@ -166,7 +166,9 @@ def test_unreachable_server_is_a_network_error() -> None:
             c.count_logs()
 
 
-@pytest.mark.parametrize("kind", ["429", "500", "502", "503", "html", "truncated", "drop"])
+@pytest.mark.parametrize(
+    "kind", ["429", "500", "502", "503", "html", "truncated", "drop", "unsuccessful"]
+)
 def test_every_injected_fault_is_retried_to_a_complete_frame(kind: str) -> None:
     with SandboxServer(
         n_logs=300, faults=Faults(rate=0.25, kinds=(kind,), seed=4, retry_after=0)
