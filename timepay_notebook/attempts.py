@@ -1,13 +1,14 @@
 """What a failed attempt at a request means: whether it is worth another, how long to wait
 (`Retry-After`), and its message in plain words, with the token and the filters' phone numbers
-taken out of everything that came from the server."""
+taken out of everything that came from the server; `PhoneMask` masks them in log lines."""
 
 from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from urllib.parse import quote, quote_plus, urlsplit
 
 import requests
@@ -82,7 +83,7 @@ def redact_token(text: str, token: str) -> str:
     return "".join(out)
 
 
-def _mask_phones(text: str, phones: list[str] = []) -> str:  # noqa: B006 - never mutated
+def _mask_phones(text: str, phones: Sequence[str] = ()) -> str:
     """`text` with phone numbers of filters masked to their last two digits, both those given
     and any `phone=`/`from_phone=` value of a URL in it."""
     for phone in phones:
@@ -93,6 +94,18 @@ def _mask_phones(text: str, phones: list[str] = []) -> str:  # noqa: B006 - neve
 
 def _masked(phone: str) -> str:
     return "*" * max(0, len(phone) - 2) + phone[-2:]
+
+
+class PhoneMask(logging.Filter):
+    """A logging filter masking `phone=`/`from_phone=` values in a record's text (urllib3 logs
+    each request's URL at DEBUG)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = _mask_phones(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_mask_phones(a) if isinstance(a, str) else a for a in record.args)
+        return True
 
 
 _PHONE_PARAM = re.compile(r"((?<![a-z_])(?:from_)?phone=)((?:%2B|\+)?\d+)", re.I)

@@ -3,7 +3,9 @@
 Every retry is made here, not by urllib3, so that each 429 reaches the pull's `AdaptiveLimit`
 at once and every attempt waits for a permit (see `Transport`). `timeout` bounds each wait for
 the server (to connect, and between two reads); `deadline` bounds a whole request, so a server
-that trickles its answer cannot hold a pull. No DataFrame is built here.
+that trickles its answer cannot hold a pull. Phone numbers in URLs are masked in this package's
+DEBUG lines and in urllib3's (a `PhoneMask` filter on its `urllib3.connectionpool` logger). No
+DataFrame is built here.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 
 from .attempts import (
+    PhoneMask,
     RetryableError,
     Scrubber,
     network_retry,
@@ -48,6 +51,9 @@ REFUSED_TRIES = 3  # attempts when the connection is refused (a server restartin
 REFUSED_WAIT = 0.5  # the longest wait between them, in seconds
 CHUNK = 64 * 1024  # most bytes read at a time (the deadline is checked between reads)
 logger = logging.getLogger("timepay_notebook")
+_URLLIB3_LOGGER = logging.getLogger("urllib3.connectionpool")  # logs each URL at DEBUG
+if not any(isinstance(f, PhoneMask) for f in _URLLIB3_LOGGER.filters):
+    _URLLIB3_LOGGER.addFilter(PhoneMask())
 
 
 @dataclass(frozen=True)
