@@ -1,9 +1,10 @@
 """A server that limits requests in flight: the default client against the right number of workers.
 
     python benchmarks/in_flight_limit.py [--logs 10000] [--limit 2] [--latency-ms 5] [--pulls 5]
+        [--workers N]
 
 A sandbox (in its own process) answers 429 with `Retry-After: 1` to any request past `--limit`
-in flight. The default client (4 workers) must learn the limit from the 429s: every pull must
+in flight. The default client (4 workers, or `--workers`) must learn the limit from the 429s: every pull must
 complete, in at most 1.5x the time of the bound, a client with exactly `--limit` workers (which
 is never throttled), measured in the same run. Prints each time, the ratio of the medians, and
 the pulls completed out of `--pulls`.
@@ -42,6 +43,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=2)
     parser.add_argument("--latency-ms", type=float, default=5.0)
     parser.add_argument("--pulls", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=None, help="default: the client's (4)")
     args = parser.parse_args()
     flags = ("--max-in-flight", str(args.limit))
     with sandbox_process(args.logs, args.latency_ms, extra=flags) as sandbox:
@@ -51,7 +53,7 @@ def main() -> None:
             ok, seconds, _ = pull(sandbox.url, sandbox.token, args.limit)
             assert ok, "a pull with the right number of workers must complete"
             bound.append(seconds)
-            ok, seconds, hits = pull(sandbox.url, sandbox.token, None)
+            ok, seconds, hits = pull(sandbox.url, sandbox.token, args.workers)
             done += ok
             default.append(seconds)
             throttled.append(hits)
@@ -60,7 +62,11 @@ def main() -> None:
         f"{args.logs:,} logs, server limit {args.limit} in flight, {args.latency_ms:g} ms a request"
     )
     print(f"bound ({args.limit} fixed workers): " + ", ".join(f"{t:.2f}" for t in bound) + " s")
-    print("default client (4 workers): " + ", ".join(f"{t:.2f}" for t in default) + " s")
+    print(
+        f"default client ({args.workers or 4} workers): "
+        + ", ".join(f"{t:.2f}" for t in default)
+        + " s"
+    )
     print(f"429s per default pull: {throttled}")
     print(f"ratio of medians: {ratio:.2f}x (target <= 1.5x)")
     print(f"default pulls completed: {done} of {args.pulls}")

@@ -226,7 +226,9 @@ class TimePayClient(Closing):
         Args:
             on_error: "raise" raises `IncompletePullError` (its `.partial` holds what was
                 fetched) when pages fail after every retry; "warn" returns what was fetched with
-                a `PartialDataWarning`.
+                a `PartialDataWarning`. A token refused in the middle of the pull raises
+                `AuthenticationError` either way (no page is requested after it; `.partial`
+                holds what was fetched).
             tz: localize times to the API's zone and convert them to `tz` (default: naive).
             on_page: progress: called with (pages done, pages expected) after each page, from
                 the thread running the pull. An exception it raises ends the pull and
