@@ -106,7 +106,13 @@ def _client_flags(p: argparse.ArgumentParser, *, pulling: bool = True) -> None:
         "--workers", type=int, default=4, help="concurrent requests (default %(default)s)"
     )
     g.add_argument(
-        "--timeout", type=float, default=30.0, help="seconds per request (default %(default)s)"
+        "--timeout",
+        type=float,
+        default=30.0,
+        help="seconds to wait for the server: to connect, and between reads (default %(default)s)",
+    )
+    g.add_argument(
+        "--deadline", type=float, help="seconds a whole request may take (default: 4 x timeout)"
     )
     g.add_argument(
         "--retries", type=int, default=5, help="retries per request (default %(default)s)"
@@ -122,9 +128,14 @@ def _filter_flags(p: argparse.ArgumentParser) -> None:
 
 def _client(args: argparse.Namespace, **options: Any) -> TimePayClient:
     return TimePayClient(
-        args.token, args.base_url, max_workers=args.workers, timeout=args.timeout,
-        retries=args.retries, **options,
-    )  # fmt: skip
+        args.token,
+        args.base_url,
+        max_workers=args.workers,
+        timeout=args.timeout,
+        deadline=args.deadline,
+        retries=args.retries,
+        **options,
+    )
 
 
 def _filters(args: argparse.Namespace) -> dict[str, Any]:

@@ -124,6 +124,19 @@ def test_a_trickling_body_meets_the_deadline() -> None:
     assert 1.9 < took < 4.0  # every read came within the 1 s timeout; the deadline ended it
 
 
+@pytest.mark.slow
+def test_the_cli_takes_a_deadline(capsys: pytest.CaptureFixture[str]) -> None:
+    with tiny_server(trickle) as url:
+        flags = ["--base-url", url, "--token", "t0ken", "--timeout", "1", "--retries", "0"]
+        started = time.monotonic()
+        assert main(["count", *flags, "--deadline", "1.5"]) == 1
+        assert time.monotonic() - started < 3.5
+    assert capsys.readouterr().err == (
+        f"timepay-notebook count: error: the answer from {url} took longer than the deadline "
+        "of 1.5 s (no retries)\n"
+    )
+
+
 def test_the_deadline_defaults_to_four_timeouts() -> None:
     with tp.TimePayClient("t0ken", "http://127.0.0.1:9", timeout=5, cache=False) as c:
         assert c.deadline == 20.0
