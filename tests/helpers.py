@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import numpy as np
@@ -38,6 +42,50 @@ def all_pages(srv: SandboxServer, session: requests.Session, **params: Any) -> l
         if not body["pagination"]["has_next"]:
             return records
         page += 1
+
+
+@contextmanager
+def tiny_server(
+    respond: Callable[[BaseHTTPRequestHandler, threading.Event], None],
+) -> Iterator[str]:
+    """A misbehaving HTTP server on 127.0.0.1 for faults the sandbox has no knob for; yields its
+    URL. `respond(handler, stopping)` answers each GET (or never does: wait on `stopping`, which
+    is set when the block ends)."""
+    stopping = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            respond(self, stopping)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        stopping.set()
+        server.shutdown()
+        server.server_close()
+
+
+def hang(handler: BaseHTTPRequestHandler, stopping: threading.Event) -> None:
+    """A server that never answers."""
+    stopping.wait(60)
+
+
+def answer(handler: BaseHTTPRequestHandler, status: int, body: bytes, kind: str) -> None:
+    """Send `status` with `body` of content type `kind`."""
+    handler.send_response(status)
+    handler.send_header("Content-Type", kind)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
 
 
 # Bad filters and a phrase of the FilterError each must raise.

@@ -16,6 +16,7 @@ from .connect import connect
 from .errors import (
     APIError,
     AuthenticationError,
+    CacheWarning,
     CountMismatchWarning,
     FilterError,
     IncompletePullError,
@@ -63,6 +64,7 @@ __all__ = [
     "SCHEMA",
     "APIError",
     "AuthenticationError",
+    "CacheWarning",
     "CountMismatchWarning",
     "FilterError",
     "IncompletePullError",

@@ -2,10 +2,14 @@
 of the logs API's answers, over requests-cache's SQLite backend (public API only).
 
 - **Where.** `$TIMEPAY_CACHE_DIR/http_cache.sqlite`, else the user's cache directory
-  (`platformdirs`, e.g. `~/.cache/timepay-notebook/`). The directory is created 0700 and the
+  (`platformdirs`, e.g. `~/.cache/timepay-notebook/`). A directory the package creates is made
+  0700 (one that exists, such as a `TIMEPAY_CACHE_DIR` you chose, keeps its mode), and the
   database file 0600 before SQLite opens it (SQLite gives its `-wal` and `-shm` files the
   database's mode), whatever the umask. WAL mode and a 30 s busy timeout let threads and several
   kernels share one file.
+- **Damage.** A file that is not a readable SQLite cache is moved aside (to
+  `<name>.damaged-<time>`, named in a `CacheWarning`) and a new cache started; a location that
+  can't be written gives no cache, with a `CacheWarning`.
 - **Isolation.** Keys hash the method, the URL and a SHA-256 fingerprint of the `Authorization`
   header, so a second token is never served the first token's pages; the token itself is never
   stored (stored requests have the header removed). Only 200 answers whose body is
@@ -32,7 +36,9 @@ import datetime as dt
 import hashlib
 import json
 import os
+import sqlite3
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +52,7 @@ import requests_cache
 from requests_cache.backends.base import BaseCache
 from requests_cache.backends.sqlite import SQLiteCache
 
+from .errors import CacheWarning, warn_user
 from .protocol import API_TIMEZONE
 
 CACHE_DIR_ENV = "TIMEPAY_CACHE_DIR"
@@ -117,20 +124,37 @@ class ResponseCache:
             return cls(where.cache, owned=False, **policy)
         if isinstance(where, BaseCache):
             return cls(where, owned=False, **policy)
-        if where is True:
-            return cls.sqlite(default_cache_path(), own_directory=True, **policy)
-        return cls.sqlite(Path(os.fspath(where)), **policy)
+        path = default_cache_path() if where is True else Path(os.fspath(where))
+        try:
+            return cls.sqlite(path, **policy)
+        except OSError as error:
+            warn_user(
+                f"the cache file {path} can't be written ({error.strerror or error}), so no "
+                "cache is used; choose another place with cache=<path> or TIMEPAY_CACHE_DIR",
+                CacheWarning,
+            )
+            return None
 
     @classmethod
-    def sqlite(cls, path: Path, *, own_directory: bool = False, **policy: Any) -> ResponseCache:
+    def sqlite(cls, path: Path, **policy: Any) -> ResponseCache:
         """A cache in the SQLite file `path` (".sqlite" added if it has no suffix, as
-        requests-cache does), made private before SQLite opens it."""
+        requests-cache does), made private before SQLite opens it; a damaged file is moved
+        aside (with a `CacheWarning`) and a new one started."""
         path = path.expanduser()
         if not path.suffix:
             path = path.with_name(path.name + ".sqlite")
-        private_file(path, own_directory=own_directory)
-        backend = SQLiteCache(path, wal=True, busy_timeout=BUSY_TIMEOUT_MS)
-        return cls(backend, **policy)
+        private_file(path)
+        try:
+            return cls(_open_sqlite(path), **policy)
+        except sqlite3.DatabaseError as error:
+            aside = move_aside(path)
+            warn_user(
+                f"the cache file {path} is damaged ({error}); it was moved to {aside} and a new "
+                "cache started (delete the old file when you no longer need it)",
+                CacheWarning,
+            )
+        private_file(path)
+        return cls(_open_sqlite(path), **policy)
 
     @property
     def path(self) -> Path | None:
@@ -246,11 +270,33 @@ def _without_authorization(response: requests.Response) -> requests.Response:
     return copy
 
 
-def private_file(path: Path, *, own_directory: bool = False) -> None:
-    """Make `path` a file only its owner can read (0600), and its directory 0700 if it is ours
-    (`own_directory`) or had to be created; never relies on the umask."""
+def _open_sqlite(path: Path) -> SQLiteCache:
+    """requests-cache's SQLite backend on `path`, read once so that a damaged file shows here
+    (as `sqlite3.DatabaseError`)."""
+    backend = SQLiteCache(path, wal=True, busy_timeout=BUSY_TIMEOUT_MS)
+    try:
+        len(backend.responses)
+    except sqlite3.DatabaseError:
+        backend.close()  # type: ignore[no-untyped-call]
+        raise
+    return backend
+
+
+def move_aside(path: Path) -> Path:
+    """Rename `path` (and its `-wal` and `-shm` files) to `<name>.damaged-<time>`; the new name."""
+    aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+    for suffix in ("", "-wal", "-shm"):
+        source = path.with_name(path.name + suffix)
+        if source.exists():
+            source.replace(aside.with_name(aside.name + suffix))
+    return aside
+
+
+def private_file(path: Path) -> None:
+    """Make `path` a file only its owner can read (0600), in a directory made 0700 if it has to
+    be created (an existing directory keeps its mode); never relies on the umask."""
     directory = path.parent
-    if own_directory or not directory.exists():
+    if not directory.exists():
         directory.mkdir(parents=True, mode=0o700, exist_ok=True)
         directory.chmod(0o700)
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)

@@ -30,10 +30,11 @@ from .errors import (
 )
 from .filters import normalize_filters, warn_unknown_values, zone
 from .frames import FrameBuilder
+from .limiter import AdaptiveLimit
 from .pager import OnPage, Puller, PullReport
 from .progress import Progress
 from .protocol import API_TIMEZONE, DEFAULT_BASE_URL
-from .transport import Page, Transport, has_default_adapters, mount_retrying_adapter
+from .transport import DEADLINE_FACTOR, Page, Transport, has_default_adapters, mount_pooled_adapter
 
 OnError = Literal["raise", "warn"]
 TOKEN_ENV, BASE_URL_ENV = "TIMEPAY_API_TOKEN", "TIMEPAY_BASE_URL"
@@ -55,10 +56,16 @@ class TimePayClient(Closing):
     Args:
         token: the API token; defaults to the `TIMEPAY_API_TOKEN` environment variable.
         base_url: defaults to `TIMEPAY_BASE_URL`, then `https://api.agents.timepay.ai`.
-        max_workers: most requests in flight during a pull (lowered while the API answers 429).
-        timeout: seconds to wait for each answer.
-        retries: retries of a failed request (429, 5xx, dropped connections, timeouts,
-            unreadable bodies), with exponential backoff and jitter.
+        max_workers: most requests in flight during a pull (lowered at each 429 the API
+            answers, then raised again slowly).
+        timeout: seconds to wait for the server: to connect, and for each read of its answer
+            (a server that keeps sending a byte now and then never reaches it: see `deadline`).
+        retries: retries of a failed request (429, 5xx, a 200 saying `success: false`, an
+            unreadable body, a dropped connection, a timeout, a passed deadline), with
+            exponential backoff and jitter; a 429 waits at least its `Retry-After`. A refused
+            connection is tried at most 3 times in all, quickly; 401/403 and other 4xx never.
+        deadline: seconds one request (one attempt) may take in all, its answer's body
+            included; default 4 x `timeout`.
         cache: True (default) caches answers in `timepay_notebook.cache.default_cache_path()`;
             a path chooses the SQLite file; a `requests_cache.CachedSession` (or a requests-cache
             backend) lends its backend, keyed and expired as here (the session is then also the
@@ -74,7 +81,7 @@ class TimePayClient(Closing):
         session: your own `requests.Session` (proxies, CA bundle, headers, mounted adapters),
             used as given: if it has only requests' default adapters the client mounts its
             retrying, pooled adapter on it; if you mounted any adapter of your own, yours are
-            kept (and retries of 429/5xx/dropped connections are up to them). The client never
+            kept (the client's own retries come on top of any they make). The client never
             closes a session you bring. Default: a session of its own, closed by `close()`.
     """
 
@@ -86,6 +93,7 @@ class TimePayClient(Closing):
         max_workers: int = 4,
         timeout: float = 30.0,
         retries: int = 5,
+        deadline: float | None = None,
         cache: caching.CacheOption = True,
         progress: bool | None = None,
         backoff: float = 0.5,
@@ -105,8 +113,11 @@ class TimePayClient(Closing):
         _check_number("timeout", timeout, (int, float), 0.001, None)
         _check_number("retries", retries, int, 0, 50)
         _check_number("backoff", backoff, (int, float), 0, 60)
+        if deadline is not None:
+            _check_number("deadline", deadline, (int, float), 0.001, None)
         self.max_workers = max_workers
         self.timeout = float(timeout)
+        self.deadline = float(deadline) if deadline is not None else DEADLINE_FACTOR * self.timeout
         self.retries = retries
         self.progress = progress
         self.api_timezone = api_timezone
@@ -121,9 +132,7 @@ class TimePayClient(Closing):
         self._owns_session = session is None
         self.session = session if session is not None else requests.Session()
         if has_default_adapters(self.session):
-            mount_retrying_adapter(
-                self.session, pool_size=max_workers + 2, retries=retries, backoff=backoff
-            )
+            mount_pooled_adapter(self.session, pool_size=max_workers + 2)
         if self._owns_session:
             self.session.headers["User-Agent"] = "timepay-notebook"
         self.cache = caching.ResponseCache.open(
@@ -140,6 +149,7 @@ class TimePayClient(Closing):
             timeout=self.timeout,
             retries=retries,
             backoff=backoff,
+            deadline=self.deadline,
             cache=self.cache,
         )
 
@@ -154,7 +164,8 @@ class TimePayClient(Closing):
     def __repr__(self) -> str:
         return (
             f"TimePayClient(base_url={redact_url(self.base_url)!r}, max_workers={self.max_workers}, "
-            f"timeout={self.timeout:g}, retries={self.retries}, token=***)"
+            f"timeout={self.timeout:g}, deadline={self.deadline:g}, retries={self.retries}, "
+            "token=***)"
         )
 
     def close(self) -> None:
@@ -218,7 +229,9 @@ class TimePayClient(Closing):
         Args:
             on_error: "raise" raises `IncompletePullError` (its `.partial` holds what was
                 fetched) when pages fail after every retry; "warn" returns what was fetched with
-                a `PartialDataWarning`.
+                a `PartialDataWarning`. A token refused in the middle of the pull raises
+                `AuthenticationError` either way (no page is requested after it; `.partial`
+                holds what was fetched).
             tz: localize times to the API's zone and convert them to `tz` (default: naive).
             on_page: progress: called with (pages done, pages expected) after each page, from
                 the thread running the pull. An exception it raises ends the pull and
@@ -308,11 +321,13 @@ class TimePayClient(Closing):
         cancel: threading.Event | None = None,
     ) -> Puller:
         self._transport.reset()
+        limit = AdaptiveLimit(max_workers or self.max_workers)
+        stop = threading.Event()
 
         def fetch(number: int, fresh: bool) -> Page:
-            return self._transport.page(params, number, fresh)
+            return self._transport.page(params, number, fresh, limit=limit, stop=stop)
 
-        return Puller(fetch, max_workers=max_workers or self.max_workers, cancel=cancel)
+        return Puller(fetch, cancel=cancel, limit=limit, stop=stop)
 
     def _attrs(self, params: dict[str, str], report: PullReport, tz: str | None) -> dict[str, Any]:
         mismatch = None
@@ -343,6 +358,8 @@ class TimePayClient(Closing):
         self, report: PullReport, on_error: OnError, partial: pd.DataFrame | None
     ) -> None:
         """Raise or warn about what went wrong in a finished pull."""
+        if report.refused is not None:
+            raise _refused(report, partial)
         if report.stale:
             warn_user(
                 f"the API could not be reached, so {report.stale} of {report.pages_fetched} "
@@ -376,6 +393,26 @@ class TimePayClient(Closing):
                 f"logs were fetched ({report.duplicates:,} duplicates dropped).{moved}",
                 CountMismatchWarning,
             )
+
+
+def _refused(report: PullReport, partial: pd.DataFrame | None) -> AuthenticationError:
+    """The token was refused mid-pull: what happened, whatever `on_error` says."""
+    error = report.refused
+    assert error is not None
+    failed = report.failed_pages
+    unasked = sum(1 for why in failed.values() if why.startswith("not requested"))
+    refused = describe_pages(
+        [n for n, why in failed.items() if not why.startswith("not requested")]
+    )
+    other = len(failed) - unasked - len(refused.split(", "))
+    expected = max(report.total_pages, report.pages_fetched + len(failed))
+    message = (
+        f"the token was refused ({error.reason}) on page(s) {refused}, in the middle of the pull: "
+        f"{report.pages_fetched:,} of {expected:,} page(s) were fetched and {unasked:,} not "
+        "requested (a refused token is not retried)"
+        + (f"; {other} other page(s) failed" if other > 0 else "")
+    )
+    return AuthenticationError(error.status, message, error.url, partial)
 
 
 def load_logs(*, client: TimePayClient | None = None, **filters: Any) -> pd.DataFrame:

@@ -19,6 +19,7 @@
     ├── PartialDataWarning                  on_error="warn" returned what could be fetched
     ├── PagingGuardWarning                  the server kept saying has_next; the pull stopped
     ├── StaleCacheWarning                   the API was unreachable; stale cached pages served
+    ├── CacheWarning                        the cache file was damaged or unwritable
     ├── UnparsedValuesWarning               values that could not be typed became missing
     └── UnknownValueWarning                 a filter value outside the vocabulary matched nothing
 
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "CacheWarning",
     "CountMismatchWarning",
     "FilterError",
     "IncompletePullError",
@@ -76,7 +78,16 @@ class FilterError(TimePayError, ValueError):
 
 
 class NetworkError(TimePayError):
-    """The API could not be reached or did not answer in time, after every retry."""
+    """The API could not be reached or did not answer in time, after every retry.
+
+    Attributes:
+        unreachable: no connection could be made at all (refused, unknown host, no connection
+            within the timeout), as opposed to a connection that broke or a late answer.
+    """
+
+    def __init__(self, message: str, *, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
 
 
 class APIError(TimePayError):
@@ -98,14 +109,24 @@ class APIError(TimePayError):
 
 
 class AuthenticationError(APIError):
-    """The token is missing, wrong or not allowed (401/403)."""
+    """The token is missing, wrong or not allowed (401/403); never retried.
+
+    Attributes:
+        reason: what the server said (`message` adds what to check).
+        partial: when the token was refused in the middle of a pull, the frame of the logs
+            fetched before (else None).
+    """
 
     HINT = (
         "check the token: pass token=... or set the TIMEPAY_API_TOKEN environment variable "
         "(and TIMEPAY_BASE_URL for a server other than https://api.agents.timepay.ai)"
     )
 
-    def __init__(self, status: int | None, message: str, url: str) -> None:
+    def __init__(
+        self, status: int | None, message: str, url: str, partial: pd.DataFrame | None = None
+    ) -> None:
+        self.reason = message
+        self.partial = partial
         super().__init__(status, f"{message}; {self.HINT}", url)
 
 
@@ -208,6 +229,11 @@ class PagingGuardWarning(TimePayWarning):
 
 class StaleCacheWarning(TimePayWarning):
     """The API could not be reached, so answers past their expiry were served from the cache."""
+
+
+class CacheWarning(TimePayWarning):
+    """The cache file was damaged (moved aside, a new one started) or can't be written (no
+    cache is used); the warning names the file."""
 
 
 class UnparsedValuesWarning(TimePayWarning):

@@ -3,9 +3,10 @@
 The strategy, independent of the order the server pages in:
 
 1. Page 1 gives `total` and `total_pages`.
-2. Pages 2..N are fetched by at most `max_workers` threads, handed on in page order. The number
-   in flight halves when the server answers 429 and grows back by one after a run of pages
-   without one (additive increase, multiplicative decrease).
+2. Pages 2..N are fetched by at most `max_workers` threads, handed on in page order. How many
+   are on the wire at once is the pull's `AdaptiveLimit`, which every attempt (retries
+   included) takes a permit from: a 429 lowers it at once below what was in flight, and it grows
+   back by one after a run of answers without one.
 3. While the last page says `has_next`, the next page is fetched, until one brings nothing new
    (a guard stops a server that never stops saying `has_next`).
 4. Logs are deduplicated by id (`protocol.record_key`, else the whole record). A page served from
@@ -18,26 +19,30 @@ The strategy, independent of the order the server pages in:
    The second pass bypasses any cache.
 
 Failures after the transport's retries are recorded per page, never dropped: the caller decides
-to raise or warn.
+to raise or warn. A page that fails costs that page only, except a refused token (401/403):
+then no further page is requested (`PullReport.refused` holds the error).
 
 Stopping: every request runs on the puller's own threads while the caller's thread waits for
 them, waking every `POLL` seconds. A `cancel` event (looked at before each request is started,
 while waiting, and before each page is taken in) or Ctrl-C ends the pull at once, with
 `PullCancelledError` or `KeyboardInterrupt`: no request is started after that, and answers still
-in flight are dropped (the pool is shut down without waiting for them; a page fetch already
-under way ends in the background, with the transport's retries). `on_page` only reports
-progress.
+in flight are dropped. The pull's `stop` event is then set: no retry starts, no backoff goes on
+and no body is read further. The threads are daemon threads, abandoned (never waited for): a
+request the server never answers ends in them at its timeout, without holding up the caller
+or the interpreter's exit. `on_page` only reports progress.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable, Collection, Generator, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import AuthenticationError, PullCancelledError, RateLimitError, TimePayError
+from .errors import AuthenticationError, PullCancelledError, TimePayError
+from .limiter import AdaptiveLimit
 from .protocol import record_key
 from .transport import Page
 
@@ -66,6 +71,7 @@ class PullReport:
     from_cache: int = 0  # pages answered from a cache
     stale: int = 0  # of which past their expiry (the API could not be reached)
     concurrency: dict[str, int] = field(default_factory=dict)
+    refused: AuthenticationError | None = None  # the token was refused: no page after it
 
     @property
     def complete(self) -> bool:
@@ -78,24 +84,53 @@ class PullReport:
         return self.complete and self.unique != self.final_total
 
 
-class AdaptiveLimit:
-    """How many requests may be in flight: halves on a 429, +1 after `window` clean pages."""
+class DaemonPool:
+    """A thread pool whose threads are daemons, never joined: a request hung in one of them
+    holds up neither `shutdown` nor the interpreter's exit (`ThreadPoolExecutor` joins its
+    threads at exit)."""
 
-    def __init__(self, maximum: int, window: int = 8) -> None:
-        self.maximum = self.value = self.lowest = max(1, maximum)
-        self.window = window
-        self._clean = 0
+    def __init__(self, workers: int, name: str) -> None:
+        self.workers = workers
+        self.name = name
+        self._queue: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]]
+        self._queue = queue.SimpleQueue()
+        self._threads = 0
+        self._closed = False
 
-    def record(self, throttled: bool) -> None:
-        if throttled:
-            self.value = max(1, self.value // 2)
-            self.lowest = min(self.lowest, self.value)
-            self._clean = 0
-            return
-        self._clean += 1
-        if self._clean >= self.window and self.value < self.maximum:
-            self.value += 1
-            self._clean = 0
+    def submit(self, function: Callable[..., Any], *args: Any) -> Future[Any]:
+        """Run `function(*args)` on a thread of the pool."""
+        future: Future[Any] = Future()
+        self._queue.put((future, function, args))
+        if self._threads < self.workers:
+            self._threads += 1
+            name = f"{self.name}_{self._threads}"
+            threading.Thread(target=self._work, name=name, daemon=True).start()
+        return future
+
+    def shutdown(self) -> None:
+        """Cancel what has not started; the threads end after their current task."""
+        self._closed = True
+        while True:
+            try:
+                future, _, _ = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            future.cancel()
+
+    def _work(self) -> None:
+        while not self._closed:
+            try:
+                future, function, args = self._queue.get(timeout=POLL)
+            except queue.Empty:
+                continue
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                result = function(*args)
+            except BaseException as error:  # handed to the waiting thread, as a pool does
+                future.set_exception(error)
+            else:
+                future.set_result(result)
 
 
 class Puller:
@@ -104,13 +139,17 @@ class Puller:
     Args:
         fetch: fetches one page (with retries; fresh=True bypasses any cache), raising
             `TimePayError` when it can't. Called on the puller's threads.
-        max_workers: the most requests in flight.
+        max_workers: the most requests in flight (the threads of the pull).
         on_page: progress: called after each page with (pages done, pages expected), on the
             thread iterating `pages`. An exception it raises ends the pull and propagates.
         max_extra_pages: most pages fetched past the last one page 1 announced
             (default: as many as page 1 announced, at least 10).
         cancel: once set, no further request is started, answers in flight are dropped and
             `pages` raises `PullCancelledError` (within about `POLL` seconds).
+        limit: the permits `fetch` takes for each attempt (default: `max_workers` of them);
+            reported in `PullReport.concurrency`.
+        stop: set when `pages` ends for any reason (a cancel, Ctrl-C, an error, the end):
+            `fetch` gives up its retries and waits then.
     """
 
     def __init__(
@@ -121,9 +160,12 @@ class Puller:
         on_page: OnPage | None = None,
         max_extra_pages: int | None = None,
         cancel: threading.Event | None = None,
+        limit: AdaptiveLimit | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.fetch = fetch
-        self.limit = AdaptiveLimit(max_workers)
+        self.limit = limit or AdaptiveLimit(max_workers)
+        self.stop = stop or threading.Event()
         self.on_page = on_page
         self.max_extra_pages = max_extra_pages
         self.cancel = cancel
@@ -131,7 +173,7 @@ class Puller:
         self._seen: set[str] = set()
         self._expected = 0
         self._stopped: str | None = None  # why no more pages are requested (a fatal error)
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: DaemonPool | None = None
 
     def pages(self) -> Iterator[list[dict[str, Any]]]:
         """The unseen logs of each page; raises if page 1 fails, records later failures.
@@ -140,11 +182,12 @@ class Puller:
             PullCancelledError: the cancel event was set (before page 1: nothing was sent).
         """
         self._check_cancel()
-        self._pool = ThreadPoolExecutor(self.limit.maximum, thread_name_prefix="timepay-page")
+        self._pool = DaemonPool(self.limit.maximum, "timepay-page")
         try:
             yield from self._pages()
         finally:  # also on a cancel, Ctrl-C or an abandoned iterator: never wait for answers
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self.stop.set()
+            self._pool.shutdown()
             self._pool = None
 
     def _pages(self) -> Iterator[list[dict[str, Any]]]:
@@ -246,6 +289,7 @@ class Puller:
         self.report.failed_pages[number] = f"{again}{error}"
         if isinstance(error, AuthenticationError):
             self._stopped = str(error)
+            self.report.refused = self.report.refused or error
 
     # -- the three phases -------------------------------------------------------------------
 
@@ -257,7 +301,7 @@ class Puller:
         next_out = numbers.start
         last: Page | None = None
         while True:
-            while len(pending) < self.limit.value and not self._stopped:
+            while len(pending) < self.limit.maximum and not self._stopped:
                 number = next(todo, None)
                 if number is None:
                     break
@@ -269,11 +313,9 @@ class Puller:
                 try:
                     page = future.result()
                 except TimePayError as error:
-                    self.limit.record(throttled=isinstance(error, RateLimitError))
                     self._fail(number, error)
                     done[number] = None
                 else:
-                    self.limit.record(throttled=page.throttled > 0)
                     done[number] = page
             while next_out in done:
                 page_or_none = done.pop(next_out)

@@ -1,16 +1,17 @@
 """HTTP for the logs endpoint: the session, retries, and turning answers into pages or errors.
 
-Retries on 429, 5xx, dropped connections and timeouts are urllib3's `Retry` (exponential backoff
-with jitter, `Retry-After` honoured in seconds or as an HTTP-date). What urllib3 cannot see, a 200
-whose body is not the JSON it should be (an HTML page, a truncated body), is retried here with
-the same backoff. No DataFrame is built here.
+Every retry is made here, not by urllib3, so that each 429 reaches the pull's `AdaptiveLimit`
+at once and every attempt waits for a permit (see `Transport`). `timeout` bounds each wait for
+the server (to connect, and between two reads); `deadline` bounds a whole request, so a server
+that trickles its answer cannot hold a pull. Phone numbers in URLs are masked in this package's
+DEBUG lines and in urllib3's (a `PhoneMask` filter on its `urllib3.connectionpool` logger). No
+DataFrame is built here.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-import re
 import threading
 import time
 from collections.abc import Mapping
@@ -18,16 +19,41 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from .cache import ResponseCache, passthrough_options
-from .errors import APIError, AuthenticationError, NetworkError, RateLimitError, redact_url
+from .errors import (
+    APIError,
+    AuthenticationError,
+    NetworkError,
+    PullCancelledError,
+    RateLimitError,
+    redact_url,
+)
+from .failures import (
+    PhoneMask,
+    RetryableError,
+    Scrubber,
+    network_retry,
+    no_answer,
+    origin,
+    retry_after_seconds,
+    server_message,
+)
+from .limiter import AdaptiveLimit
 from .protocol import LOGS_PATH, pages_for
 
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-BACKOFF_MAX = 30.0
+RETRY_STATUSES = frozenset({500, 502, 503, 504})  # retried like a 429 and a `success: false`
+BACKOFF_MAX = 30.0  # the longest backoff between two attempts, in seconds
+DEADLINE_FACTOR = 4  # the default deadline of a request is this many timeouts
+REFUSED_TRIES = 3  # attempts when the connection is refused (a server restarting), in all
+REFUSED_WAIT = 0.5  # the longest wait between them, in seconds
+CHUNK = 64 * 1024  # most bytes read at a time (the deadline is checked between reads)
 logger = logging.getLogger("timepay_notebook")
+_URLLIB3_LOGGER = logging.getLogger("urllib3.connectionpool")  # logs each URL at DEBUG
+if not any(isinstance(f, PhoneMask) for f in _URLLIB3_LOGGER.filters):
+    _URLLIB3_LOGGER.addFilter(PhoneMask())
 
 
 @dataclass(frozen=True)
@@ -69,25 +95,6 @@ class BearerAuth(requests.auth.AuthBase):
         return "BearerAuth(token=***)"
 
 
-def make_retry(retries: int, backoff: float) -> Retry:
-    """urllib3's retry policy for idempotent GETs of the logs endpoint."""
-    return Retry(
-        total=retries,
-        connect=retries,
-        read=retries,
-        status=retries,
-        other=0,
-        allowed_methods=frozenset({"GET"}),
-        status_forcelist=RETRY_STATUSES,
-        backoff_factor=backoff,
-        backoff_jitter=backoff / 2,
-        backoff_max=BACKOFF_MAX,
-        respect_retry_after_header=True,
-        raise_on_status=False,
-        raise_on_redirect=False,
-    )
-
-
 def has_default_adapters(session: requests.Session) -> bool:
     """Whether `session` has only the adapters `requests.Session()` mounts (none of the caller's)."""
     adapters = session.adapters
@@ -96,25 +103,34 @@ def has_default_adapters(session: requests.Session) -> bool:
     )
 
 
-def mount_retrying_adapter(
-    session: requests.Session, *, pool_size: int, retries: int, backoff: float
-) -> requests.Session:
-    """Mount an adapter with a pool of `pool_size` connections and `make_retry` on `session`."""
-    adapter = HTTPAdapter(
-        pool_connections=1, pool_maxsize=pool_size, max_retries=make_retry(retries, backoff)
-    )
+def mount_pooled_adapter(session: requests.Session, *, pool_size: int) -> requests.Session:
+    """Mount an adapter with a pool of `pool_size` connections on `session` (no retries of its
+    own: the transport retries, so that each 429 reaches the pull's `AdaptiveLimit`)."""
+    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
 
 
 class Transport:
-    """Requests to `GET /api/v1/logs`, each with a timeout, answered as pages or errors.
+    """Requests to `GET /api/v1/logs`, each with a timeout and a deadline, answered as pages or
+    errors.
+
+    Each request is retried here (`retries` times, jittered exponential backoff; a 429 waits at
+    least its `Retry-After`): on 429, 5xx, a 200 saying `success: false`, a body that is not the
+    JSON it should be, a dropped connection, a timeout or a passed deadline. A refused connection
+    is tried `REFUSED_TRIES` times in all, quickly; a 4xx other than 429 is never retried. With a
+    `limit`, every attempt holds one of its permits while on the wire and each 429 lowers it at
+    once; with a `stop` event, no attempt starts, and no wait or body read goes on, once it is set.
 
     With a `cache`, a stored answer still within its expiry is served without a request, and
-    every cacheable answer is stored; when the API cannot be reached, a stored answer is served even
-    if stale (and the transport stays offline, answering from the cache only, until `reset` so one
-    load doesn't wait out retries per page). `session` is any `requests.Session`, used as given.
+    every cacheable answer is stored. When the API cannot be reached at all (refused, no such
+    host, no connection in time), a stored answer is served even if stale, and the transport stays
+    offline, answering from the cache only, until `reset`, so one load doesn't wait out retries per
+    page. Any other failure costs the request it happened to only. `session` is any
+    `requests.Session`, used as given. Text from the server that goes into an error (a message,
+    an HTML title) has the token redacted, and phone numbers of the filters are masked in errors
+    and DEBUG lines.
     """
 
     def __init__(
@@ -126,16 +142,19 @@ class Transport:
         timeout: float,
         retries: int,
         backoff: float,
+        deadline: float | None = None,
         cache: ResponseCache | None = None,
     ) -> None:
         self.session = session
         self.url = base_url.rstrip("/") + LOGS_PATH
         self.timeout = timeout
+        self.deadline = deadline if deadline is not None else DEADLINE_FACTOR * timeout
         self.retries = retries
         self.backoff = backoff
         self.cache = cache
         self._send_options = passthrough_options(session)
         self._auth = BearerAuth(token)
+        self._token = token
         self._offline: str | None = None  # why the API is taken to be unreachable
         self._lock = threading.Lock()
 
@@ -143,9 +162,17 @@ class Transport:
         """Try the network again (call at the start of each load)."""
         self._offline = None
 
-    def page(self, params: Mapping[str, str], number: int, fresh: bool = False) -> Page:
+    def page(
+        self,
+        params: Mapping[str, str],
+        number: int,
+        fresh: bool = False,
+        *,
+        limit: AdaptiveLimit | None = None,
+        stop: threading.Event | None = None,
+    ) -> Page:
         """Page `number` of the logs matching `params`; `fresh` bypasses a stored answer."""
-        answer = self._answer({**params, "page": str(number)}, fresh)
+        answer = self._answer({**params, "page": str(number)}, fresh, limit, stop)
         body, url = answer.body, answer.url
         data, pagination = body.get("data"), body.get("pagination")
         if not isinstance(data, list) or not isinstance(pagination, Mapping):
@@ -171,7 +198,7 @@ class Transport:
 
     def count(self, params: Mapping[str, str]) -> int:
         """How many logs match `params` (`count_only=true`)."""
-        answer = self._answer({**params, "count_only": "true"}, fresh=False)
+        answer = self._answer({**params, "count_only": "true"}, False, None, None)
         total = answer.body.get("total")
         if isinstance(total, bool) or not isinstance(total, int):
             raise APIError(
@@ -181,7 +208,13 @@ class Transport:
             )
         return total
 
-    def _answer(self, params: Mapping[str, str], fresh: bool) -> Answer:
+    def _answer(
+        self,
+        params: Mapping[str, str],
+        fresh: bool,
+        limit: AdaptiveLimit | None,
+        stop: threading.Event | None,
+    ) -> Answer:
         """The answer from the cache if it is still fresh, else from the API; a stored answer
         however old if the API is unreachable."""
         key = self._key(params)
@@ -190,14 +223,18 @@ class Transport:
             return Answer(stored.body, stored.url, 0, True, False)
         if self._offline is None:
             try:
-                return self._get(params, key)
+                return self._get(params, key, limit, stop)
             except NetworkError as error:
+                if self.cache is None or not error.unreachable:
+                    raise  # this request's failure only
                 with self._lock:
                     self._offline = self._offline or str(error)
         if fresh and self.cache and key:
             stored = self.cache.lookup(key)
         if stored is None:
-            raise NetworkError(f"{self._offline}; and no stored answer in the cache for it")
+            raise NetworkError(
+                f"{self._offline}; and no stored answer in the cache for it", unreachable=True
+            )
         return Answer(stored.body, stored.url, 0, True, stored.expired)
 
     def _key(self, params: Mapping[str, str]) -> str | None:
@@ -209,93 +246,144 @@ class Transport:
         request.prepare_url(self.url, params)
         return self.cache.key(str(request.url), self._auth.header)
 
-    def _get(self, params: Mapping[str, str], key: str | None) -> Answer:
-        """The JSON answer from the API (stored in the cache under `key`, if any), the 429s
-        retried on the way; retries unreadable bodies. The cache was already consulted."""
-        throttled = 0
-        for attempt in range(self.retries + 1):
-            started = time.monotonic()
+    def _get(
+        self,
+        params: Mapping[str, str],
+        key: str | None,
+        limit: AdaptiveLimit | None,
+        stop: threading.Event | None,
+    ) -> Answer:
+        """The JSON answer from the API (stored in the cache under `key`, if any), retrying
+        what can be retried. The cache was already consulted."""
+        throttled = attempt = 0
+        scrub = Scrubber(self._token, params)
+        while True:
+            _check_stop(stop)
+            if limit is not None and not limit.acquire(stop):
+                _check_stop(stop)
             try:
-                response = self.session.get(
-                    self.url,
-                    params=params,
-                    auth=self._auth,
-                    timeout=self.timeout,
-                    **self._send_options,
+                answer = self._attempt(params, key, scrub, stop)
+            except RetryableError as retry:
+                if limit is not None:
+                    limit.release(throttled=retry.throttled)
+                throttled += retry.throttled
+                retries = min(self.retries, REFUSED_TRIES - 1) if retry.refused else self.retries
+                if attempt >= retries:
+                    raise retry.final(attempt + 1) from None
+                _sleep(self._wait(attempt, retry), stop)
+                attempt += 1
+                continue
+            except BaseException:
+                if limit is not None:
+                    limit.release()
+                raise
+            if limit is not None:
+                limit.release()
+            return Answer(answer.body, answer.url, throttled)
+
+    def _wait(self, attempt: int, retry: RetryableError) -> float:
+        """Seconds before the next attempt: at least `Retry-After` (plus jitter), else backoff."""
+        if retry.refused:
+            return min(REFUSED_WAIT, self.backoff * 2.0**attempt)
+        jitter = random.uniform(0, self.backoff)
+        if retry.retry_after is not None:
+            return retry.retry_after + jitter + random.uniform(0, retry.retry_after / 2)
+        return min(BACKOFF_MAX, self.backoff * 2.0**attempt) + jitter
+
+    def _attempt(
+        self,
+        params: Mapping[str, str],
+        key: str | None,
+        scrub: Scrubber,
+        stop: threading.Event | None,
+    ) -> Answer:
+        """One request: the answer, or `RetryableError`, or a final error."""
+        started = time.monotonic()
+        host = origin(self.url)
+        try:
+            response = self.session.get(
+                self.url,
+                params=params,
+                auth=self._auth,
+                timeout=(self.timeout, min(self.timeout, self.deadline)),
+                stream=True,
+                **self._send_options,
+            )
+        except requests.RequestException as exc:
+            raise network_retry(exc, host, self.timeout) from None
+        with response:
+            url = scrub(redact_url(response.url))
+            self._read(response, started, host, stop)
+            status = response.status_code
+            elapsed = time.monotonic() - started
+            logger.debug("GET %s -> %s in %.3f s", url, status, elapsed)
+            if status == 429:
+                error: APIError = RateLimitError(
+                    status, f"{server_message(response, scrub)} (still rate limited)", url
                 )
-            except requests.exceptions.ChunkedEncodingError as exc:
-                error: Exception = exc
-                url = self.url
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                raise NetworkError(_network_message(exc, self.url, self.timeout)) from None
-            else:
-                url = response.url
-                throttled += _throttled(response)
-                elapsed = time.monotonic() - started
-                logger.debug(
-                    "GET %s -> %s in %.3f s", redact_url(url), response.status_code, elapsed
+                raise RetryableError(
+                    error, retry_after=retry_after_seconds(response), throttled=True
                 )
-                if response.status_code >= 400:
-                    raise _status_error(response)
-                try:
-                    body = response.json()
-                except ValueError as exc:
-                    error = exc
-                else:
-                    if not isinstance(body, dict):
-                        raise APIError(
-                            response.status_code, "the response is not a JSON object", url
+            if status in RETRY_STATUSES:
+                raise RetryableError(APIError(status, server_message(response, scrub), url))
+            if status >= 400:
+                raise _status_error(status, server_message(response, scrub), url)
+            try:
+                body = response.json()
+            except ValueError as exc:
+                raise RetryableError(
+                    APIError(status, f"the response was not valid JSON ({exc})", url)
+                ) from None
+            if not isinstance(body, dict):
+                raise APIError(status, "the response is not a JSON object", url)
+            if body.get("success") is False:
+                raise RetryableError(APIError(status, server_message(response, scrub), url))
+            if self.cache is not None and key is not None:
+                self.cache.store(key, response, params)
+            return Answer(body, url)
+
+    def _read(
+        self, response: requests.Response, started: float, host: str, stop: threading.Event | None
+    ) -> None:
+        """Read the body of a streamed `response` a chunk at a time, within the deadline."""
+        chunks: list[bytes] = []
+        try:
+            while True:
+                _check_stop(stop)
+                if time.monotonic() - started > self.deadline:
+                    raise RetryableError(
+                        NetworkError(
+                            f"the answer from {host} took longer than the deadline of "
+                            f"{self.deadline:g} s"
                         )
-                    if body.get("success") is False:
-                        raise APIError(response.status_code, _server_message(response), url)
-                    if self.cache is not None and key is not None:
-                        self.cache.store(key, response, params)
-                    return Answer(body, url, throttled)
-            if attempt < self.retries:
-                time.sleep(
-                    min(BACKOFF_MAX, self.backoff * 2**attempt) + random.uniform(0, self.backoff)
-                )
-        raise APIError(
-            200, f"the response was not valid JSON after {self.retries + 1} attempts ({error})", url
-        )
+                    )
+                chunk = response.raw.read1(CHUNK)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        except urllib3.exceptions.ReadTimeoutError:
+            raise RetryableError(NetworkError(no_answer(host, self.timeout))) from None
+        except (urllib3.exceptions.HTTPError, OSError):
+            raise RetryableError(
+                NetworkError(f"the connection to {host} broke while the answer came")
+            ) from None
+        response._content = b"".join(chunks)
 
 
-def _throttled(response: requests.Response) -> int:
-    retries = getattr(response.raw, "retries", None)
-    history = getattr(retries, "history", ()) or ()
-    return sum(1 for h in history if getattr(h, "status", None) == 429)
+def _check_stop(stop: threading.Event | None) -> None:
+    if stop is not None and stop.is_set():
+        raise PullCancelledError("the pull was stopped")
 
 
-def _status_error(response: requests.Response) -> APIError:
-    status, message, url = response.status_code, _server_message(response), response.url
+def _sleep(seconds: float, stop: threading.Event | None) -> None:
+    """Wait `seconds`, ending at once (with `PullCancelledError`) if `stop` is set."""
+    if stop is None:
+        time.sleep(seconds)
+    elif stop.wait(seconds):
+        _check_stop(stop)
+
+
+def _status_error(status: int, message: str, url: str) -> APIError:
     if status in (401, 403):
         return AuthenticationError(status, message, url)
-    if status == 429:
-        return RateLimitError(status, f"{message} (still rate limited after every retry)", url)
     return APIError(status, message, url)
-
-
-def _server_message(response: requests.Response) -> str:
-    """What the server said: the JSON message, an HTML title, or the start of the text."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        for key in ("message", "error", "detail"):
-            if isinstance(body.get(key), str) and body[key]:
-                return str(body[key])
-    text = response.text or ""
-    title = re.search(r"<title>(.*?)</title>", text, flags=re.I | re.S)
-    if title:
-        return f"{title.group(1).strip()} (an HTML page)"
-    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).strip()
-    return text[:200] or (response.reason or "no message")
-
-
-def _network_message(exc: Exception, url: str, timeout: float) -> str:
-    if isinstance(exc, requests.Timeout):
-        return f"no answer from {redact_url(url)} within {timeout:g} s, after every retry"
-    reason = str(exc.args[0] if exc.args else exc)
-    reason = re.sub(r"\(Caused by (\w+)\(.*", r"(\1)", reason)
-    return f"could not reach {redact_url(url)} after every retry: {reason}"

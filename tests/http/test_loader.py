@@ -162,11 +162,13 @@ def test_unreachable_server_is_a_network_error() -> None:
     url, token = srv.url, srv.token
     srv.stop()
     with tp.TimePayClient(token, url, retries=1, backoff=0.01, progress=False) as c:
-        with pytest.raises(tp.NetworkError, match="could not reach"):
+        with pytest.raises(tp.NetworkError, match=r"could not connect to .* refused"):
             c.count_logs()
 
 
-@pytest.mark.parametrize("kind", ["429", "500", "502", "503", "html", "truncated", "drop"])
+@pytest.mark.parametrize(
+    "kind", ["429", "500", "502", "503", "html", "truncated", "drop", "unsuccessful"]
+)
 def test_every_injected_fault_is_retried_to_a_complete_frame(kind: str) -> None:
     with SandboxServer(
         n_logs=300, faults=Faults(rate=0.25, kinds=(kind,), seed=4, retry_after=0)
@@ -191,7 +193,7 @@ def test_mixed_faults_at_a_high_rate() -> None:
 def test_a_success_false_body_is_an_api_error_with_the_servers_message() -> None:
     with (
         SandboxServer(n_logs=30, faults=Faults(schedule={1: "unsuccessful"})) as srv,
-        fast_client(srv) as c,
+        fast_client(srv, retries=0) as c,
     ):
         with pytest.raises(tp.APIError) as info:
             c.count_logs()
@@ -277,7 +279,7 @@ def test_concurrency_is_lowered_under_429_and_raised_again() -> None:
     assert len(frame) == 1000
     assert frame.attrs["throttled"] >= 5
     concurrency = frame.attrs["concurrency"]
-    assert concurrency["lowest"] <= 2
+    assert concurrency["lowest"] <= 3  # each 429 lowers it below what was in flight
     assert concurrency["final"] == 8
 
 

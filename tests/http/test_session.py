@@ -165,9 +165,9 @@ def test_a_session_with_headers_and_proxies_is_used_as_given(sandbox: SandboxSer
         sandbox.token, sandbox.url, session=session, cache=False, progress=False
     ) as client:
         assert client.count_logs(type="call") == sandbox.count(type="call")
-        # requests' default adapters only: the client mounted its retrying, pooled one
+        # requests' default adapters only: the client mounted its pooled one (4 workers + 2)
         adapter = session.get_adapter(sandbox.url)
-        assert isinstance(adapter, HTTPAdapter) and adapter.max_retries.total == 5
+        assert isinstance(adapter, HTTPAdapter) and adapter._pool_maxsize == 6
     assert sent and all(r.headers["X-Corporate-Trace"] == "abc-123" for r in sent)
     assert session.proxies == {"https": "http://proxy.invalid:3128"}
     assert session.headers["X-Corporate-Trace"] == "abc-123"

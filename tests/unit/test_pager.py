@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from timepay_notebook.errors import APIError, AuthenticationError, RateLimitError
-from timepay_notebook.pager import AdaptiveLimit, Puller, record_key
+from timepay_notebook.errors import APIError, AuthenticationError
+from timepay_notebook.limiter import AdaptiveLimit
+from timepay_notebook.pager import Puller, record_key
 from timepay_notebook.transport import Page
 
 
@@ -151,43 +152,53 @@ def test_authentication_failure_stops_requesting() -> None:
     assert "not requested" in puller.report.failed_pages[20]
 
 
-def test_adaptive_limit_halves_and_recovers() -> None:
+def test_a_429_lowers_the_limit_below_what_was_in_flight() -> None:
     limit = AdaptiveLimit(8, window=3)
-    limit.record(throttled=True)
-    limit.record(throttled=True)
-    assert limit.value == 2
+    for _ in range(8):
+        assert limit.acquire()
+    assert limit.in_flight == 8
+    for _ in range(6):  # a server that allows 2: six of the eight answer 429
+        limit.release(throttled=True)
+    assert limit.value == 2 and limit.lowest == 2
+    limit.release()
+    limit.release()
+    assert limit.in_flight == 0
     for _ in range(3 * 6):
-        limit.record(throttled=False)
+        assert limit.acquire()
+        limit.release()
     assert limit.value == 8
-    assert limit.lowest == 2
 
 
-def test_rate_limit_errors_lower_concurrency() -> None:
-    data = MovingData(300)
-    in_flight = 0
-    peak_after: list[int] = []
-    lock = threading.Lock()
-    throttled = {2, 3, 4, 5}
+def test_a_failed_probe_upward_doubles_the_wait_for_the_next() -> None:
+    limit = AdaptiveLimit(4, window=2)
+    for _ in range(3):
+        limit.acquire()
+    limit.release(throttled=True)  # 3 in flight: the server allows 2
+    assert limit.value == 2
+    limit.release()
+    limit.release()  # two clean answers: a probe to 3
+    assert limit.value == 3
+    for _ in range(3):
+        limit.acquire()
+    limit.release(throttled=True)  # the probe failed
+    limit.release()
+    limit.release()
+    assert limit.value == 2  # the next probe needs 4 clean answers now
+    limit.acquire()
+    limit.release()
+    assert limit.value == 2
+    limit.acquire()
+    limit.release()
+    assert limit.value == 3
 
-    def fetch(number: int, fresh: bool = False) -> Page:
-        nonlocal in_flight
-        with lock:
-            in_flight += 1
-            if number > 12:
-                peak_after.append(in_flight)
-        try:
-            if number in throttled:
-                throttled.discard(number)
-                raise RateLimitError(429, "slow down", "http://x")
-            return data.page(number)
-        finally:
-            with lock:
-                in_flight -= 1
 
-    puller = Puller(fetch, max_workers=8)
-    drain(puller)
-    assert puller.report.concurrency["lowest"] < 8
-    assert set(puller.report.failed_pages) == {2, 3, 4, 5}
+def test_acquire_waits_for_a_permit_and_gives_up_on_stop() -> None:
+    limit = AdaptiveLimit(1)
+    assert limit.acquire()
+    stop = threading.Event()
+    threading.Timer(0.1, stop.set).start()
+    assert limit.acquire(stop) is False  # no permit came; the stop ended the wait
+    assert limit.in_flight == 1
 
 
 @pytest.mark.parametrize(

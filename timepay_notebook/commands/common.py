@@ -53,7 +53,13 @@ def client_flags(p: argparse.ArgumentParser, *, pulling: bool = True) -> None:
         "--workers", type=int, default=4, help="concurrent requests (default %(default)s)"
     )
     g.add_argument(
-        "--timeout", type=float, default=30.0, help="seconds per request (default %(default)s)"
+        "--timeout",
+        type=float,
+        default=30.0,
+        help="seconds to wait for the server: to connect, and between reads (default %(default)s)",
+    )
+    g.add_argument(
+        "--deadline", type=float, help="seconds a whole request may take (default: 4 x timeout)"
     )
     g.add_argument(
         "--retries", type=int, default=5, help="retries per request (default %(default)s)"
@@ -101,7 +107,12 @@ def open_client(args: argparse.Namespace, **options: Any) -> Iterator[TimePayCli
     require_token(args)
     tuning: dict[str, Any] = {}
     if hasattr(args, "retries"):  # a command with the client's tuning flags
-        tuning = {"max_workers": args.workers, "timeout": args.timeout, "retries": args.retries}
+        tuning = {
+            "max_workers": args.workers,
+            "timeout": args.timeout,
+            "deadline": args.deadline,
+            "retries": args.retries,
+        }
     if not args.sandbox:
         with TimePayClient(args.token, args.base_url, **tuning, **options) as client:
             yield client
