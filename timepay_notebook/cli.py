@@ -111,22 +111,29 @@ def _add_sync(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     filter_flags(sync)
     g = sync.add_argument_group("sync")
     g.add_argument(
-        "--overlap-hours", type=float,
+        "--overlap-hours",
+        type=float,
         help="look again this many hours before the newest stored log for late arrivals "
         "(default: the store's; 48 for a new store)",
-    )  # fmt: skip
+    )
     g.add_argument(
-        "--overlap-check", choices=("count", "fetch"), default="count",
+        "--overlap-check",
+        choices=("count", "fetch"),
+        default="count",
         help="verify the overlap by counts, or fetch it again (default %(default)s)",
-    )  # fmt: skip
+    )
     g.add_argument(
-        "--window-logs", type=int, default=WINDOW_LOGS,
+        "--window-logs",
+        type=int,
+        default=WINDOW_LOGS,
         help="most logs in one window (default %(default)s)",
-    )  # fmt: skip
+    )
     g.add_argument(
-        "--max-windows", type=int, default=MAX_WINDOWS,
+        "--max-windows",
+        type=int,
+        default=MAX_WINDOWS,
         help="windows pulled at once (default %(default)s)",
-    )  # fmt: skip
+    )
     g.add_argument(
         "--repair",
         action="store_true",
@@ -141,10 +148,15 @@ def _sync(args: argparse.Namespace) -> int:
     with open_client(args, cache=False) as client:  # sync needs answers as of now
         try:
             result = sync_logs(
-                args.path, client=client, overlap=overlap, overlap_check=args.overlap_check,
-                window_logs=args.window_logs, max_windows=args.max_windows, repair=args.repair,
+                args.path,
+                client=client,
+                overlap=overlap,
+                overlap_check=args.overlap_check,
+                window_logs=args.window_logs,
+                max_windows=args.max_windows,
+                repair=args.repair,
                 **filters(args),
-            )  # fmt: skip
+            )
         except IncompleteSyncError as error:
             print(error.result.summary(), file=sys.stderr)
             raise
@@ -242,8 +254,10 @@ def _sandbox(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     with _make_sandbox(args) as srv:
-        print(f"Sandbox: {len(srv.table()):,} logs (seed {args.seed}) at {srv.url}, "
-              f"{args.latency_ms:g} ms latency a request")  # fmt: skip
+        print(
+            f"Sandbox: {len(srv.table()):,} logs (seed {args.seed}) at {srv.url}, "
+            f"{args.latency_ms:g} ms latency a request"
+        )
         started = time.perf_counter()
         # A fresh sandbox has a new token and port each run: nothing to reuse from a cache.
         with TimePayClient(

@@ -93,10 +93,16 @@ def normalize_filters(
 
 
 _ALIASES = {
-    "to": "phone", "customer_phone": "phone", "from": "from_phone", "caller": "from_phone",
-    "channel": "type", "since": "start_time", "until": "end_time", "start_date": "start_time",
+    "to": "phone",
+    "customer_phone": "phone",
+    "from": "from_phone",
+    "caller": "from_phone",
+    "channel": "type",
+    "since": "start_time",
+    "until": "end_time",
+    "start_date": "start_time",
     "end_date": "end_time",
-}  # fmt: skip
+}
 
 
 def suggest(name: str, valid: list[str]) -> str | None:

@@ -108,9 +108,12 @@ def execute(
         km = KernelManager(kernel_name="python3", transport="ipc")
         km.connection_file = str(Path(workdir) / "kernel.json")
         client = NotebookClient(
-            notebook, km=km, timeout=timeout, kernel_name="python3",
+            notebook,
+            km=km,
+            timeout=timeout,
+            kernel_name="python3",
             resources={"metadata": {"path": workdir}},
-        )  # fmt: skip
+        )
         try:
             client.execute(env=kernel_env, cleanup_kc=True)  # stop the kernel and its channels
         except CellExecutionError as error:
