@@ -6,6 +6,7 @@ import inspect
 import subprocess
 import sys
 import types
+from pathlib import Path
 
 import pytest
 
@@ -41,3 +42,19 @@ def test_module_entry_point_shows_help() -> None:
     ).stdout
     for command in ("demo", "sandbox"):
         assert command in out
+
+
+def test_every_subpackage_is_listed_for_setuptools() -> None:
+    """A subpackage missing from pyproject's list is left out of a wheel (not of an editable
+    install, so only a non-editable install would notice)."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    listed = set(
+        tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(init.parent.relative_to(root).parts)
+        for init in (root / "timepay_notebook").rglob("__init__.py")
+    }
+    assert found <= listed, sorted(found - listed)
