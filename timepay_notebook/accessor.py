@@ -14,7 +14,7 @@ The accessor only checks columns and delegates: summaries are in `summaries`, ma
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -22,6 +22,7 @@ from ._docs import same_doc
 from .intervals import DEFAULT_CI
 from .masking import mask_pii
 from .presentation import style
+from .promises import DEFAULT_GRACE_DAYS
 from .summaries import (
     REQUIRED,
     Keys,
@@ -35,6 +36,7 @@ from .summaries import (
     duration_summary,
     extracted,
     kpis,
+    promise_summary,
     promises,
 )
 
@@ -123,8 +125,23 @@ class TimePayAccessor:
         return compare(self._frame, by, metric, adjust_for, ci, min_n, channel)
 
     @same_doc(promises)
-    def promises(self) -> pd.DataFrame:
-        return promises(self._frame)
+    def promises(
+        self,
+        as_of: Any = None,
+        grace_days: int = DEFAULT_GRACE_DAYS,
+        payments: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
+        return promises(self._frame, as_of, grace_days, payments)
+
+    @same_doc(promise_summary)
+    def promise_summary(
+        self,
+        by: Keys = None,
+        as_of: Any = None,
+        grace_days: int = DEFAULT_GRACE_DAYS,
+        payments: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
+        return promise_summary(self._frame, by, as_of, grace_days, payments)
 
     @same_doc(attempts_per_loan)
     def attempts_per_loan(self, by: Keys = None) -> pd.DataFrame:
