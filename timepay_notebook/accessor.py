@@ -14,11 +14,18 @@ The accessor only checks columns and delegates: summaries are in `summaries`, ma
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ._docs import same_doc
+from .compliance import (
+    DEFAULT_CALL_WINDOW,
+    DEFAULT_MAX_PER_DAY,
+    DEFAULT_SUPPRESS_AFTER,
+    compliance,
+)
 from .intervals import DEFAULT_CI
 from .masking import mask_pii
 from .presentation import style
@@ -142,6 +149,19 @@ class TimePayAccessor:
         payments: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
         return promise_summary(self._frame, by, as_of, grace_days, payments)
+
+    @same_doc(compliance)
+    def compliance(
+        self,
+        call_window: tuple[str, str] | None = DEFAULT_CALL_WINDOW,
+        max_per_day: int | None = DEFAULT_MAX_PER_DAY,
+        max_per_week: int | None = None,
+        suppress_after: Sequence[str] | None = DEFAULT_SUPPRESS_AFTER,
+        channel: str | None = "call",
+    ) -> pd.DataFrame:
+        return compliance(
+            self._frame, call_window, max_per_day, max_per_week, suppress_after, channel
+        )
 
     @same_doc(attempts_per_loan)
     def attempts_per_loan(self, by: Keys = None) -> pd.DataFrame:
