@@ -26,6 +26,7 @@ from .compliance import (
     DEFAULT_SUPPRESS_AFTER,
     compliance,
 )
+from .funnel import funnel, whatsapp_funnel
 from .intervals import DEFAULT_CI
 from .masking import mask_pii
 from .presentation import style
@@ -162,6 +163,16 @@ class TimePayAccessor:
         return compliance(
             self._frame, call_window, max_per_day, max_per_week, suppress_after, channel
         )
+
+    @same_doc(funnel)
+    def funnel(
+        self, unit: str | None = "loan_id", channel: str | None = None, by: Keys = None
+    ) -> pd.DataFrame:
+        return funnel(self._frame, unit, channel, by)
+
+    @same_doc(whatsapp_funnel)
+    def whatsapp_funnel(self, unit: str | None = "loan_id", by: Keys = None) -> pd.DataFrame:
+        return whatsapp_funnel(self._frame, unit, by)
 
     @same_doc(attempts_per_loan)
     def attempts_per_loan(self, by: Keys = None) -> pd.DataFrame:
