@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ._docs import same_doc
+from .attempts import DEFAULT_MAX_ATTEMPT, attempts_to_contact, by_attempt
 from .compliance import (
     DEFAULT_CALL_WINDOW,
     DEFAULT_MAX_PER_DAY,
@@ -173,6 +174,23 @@ class TimePayAccessor:
     @same_doc(whatsapp_funnel)
     def whatsapp_funnel(self, unit: str | None = "loan_id", by: Keys = None) -> pd.DataFrame:
         return whatsapp_funnel(self._frame, unit, by)
+
+    @same_doc(by_attempt)
+    def by_attempt(
+        self,
+        channel: str | None = "call",
+        unit: str = "loan_id",
+        max_attempt: int = DEFAULT_MAX_ATTEMPT,
+        by: Keys = None,
+        ci: float = DEFAULT_CI,
+    ) -> pd.DataFrame:
+        return by_attempt(self._frame, channel, unit, max_attempt, by, ci)
+
+    @same_doc(attempts_to_contact)
+    def attempts_to_contact(
+        self, channel: str | None = "call", unit: str = "loan_id"
+    ) -> pd.DataFrame:
+        return attempts_to_contact(self._frame, channel, unit)
 
     @same_doc(attempts_per_loan)
     def attempts_per_loan(self, by: Keys = None) -> pd.DataFrame:
