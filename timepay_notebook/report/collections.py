@@ -53,7 +53,7 @@ def compliance(table: pd.DataFrame, calls: int) -> str:
     if not len(table):
         return f"No breaches of the contact policy in {plural(calls, 'call')}."
     counts = table["rule"].value_counts()
-    parts = ", ".join(f"{name.replace('_', ' ')}: {int(n):,}" for name, n in counts.items())
+    parts = ", ".join(f"{str(name).replace('_', ' ')}: {int(n):,}" for name, n in counts.items())
     logs = table["log_id"].nunique()
     return f"{plural(logs, 'call')} of {calls:,} broke the contact policy ({parts})."
 
