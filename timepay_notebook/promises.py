@@ -326,23 +326,23 @@ def _evidence(
 def _evidence_text(
     status: np.ndarray, at: pd.Series, due: pd.Series, paid: pd.Series, proxy: bool
 ) -> pd.Series:
-    texts: list[str | None] = []
-    for s, when, last, amount in zip(status, at, due, paid, strict=True):
+    """The evidence in words, for the promises (rows with a status) only; missing elsewhere."""
+    texts: list[str | None] = [None] * len(status)
+    for i in np.flatnonzero(pd.notna(status)):
+        s, when, last, amount = status[i], at.iloc[i], due.iloc[i], paid.iloc[i]
         moment = "" if pd.isna(when) else f"{when:%Y-%m-%d %H:%M}"
         day = "" if pd.isna(last) else f"{last:%Y-%m-%d}"
         if s == "superseded":
-            texts.append(f"promised again on {moment}")
+            texts[i] = f"promised again on {moment}"
         elif s == "kept" and proxy:
-            texts.append(f"Already Paid log on {moment} (proxy)")
+            texts[i] = f"Already Paid log on {moment} (proxy)"
         elif s == "kept":
             money = "" if pd.isna(amount) else f" of {amount:,.0f}"
-            texts.append(f"payment{money} on {moment}")
+            texts[i] = f"payment{money} on {moment}"
         elif s == "broken":
-            texts.append(f"nothing by {day}")
+            texts[i] = f"nothing by {day}"
         elif s == "pending":
-            texts.append(f"due by {day}" if day else "no promised date")
-        else:
-            texts.append(None)
+            texts[i] = f"due by {day}" if day else "no promised date"
     return pd.Series(texts, dtype="str")
 
 

@@ -172,12 +172,16 @@ def _at_most_three_calls_a_day(
 ) -> np.ndarray:
     """`day` with each loan's fourth and later calls of a day moved to the next day."""
     day = day.copy()
+    idx = np.flatnonzero(calls)
     for _ in range(60):
-        key = customer.astype(np.int64) * 100_000 + day
-        over = calls & (_rank(key, calls, np.arange(len(day))) >= 3)
+        key = customer[idx].astype(np.int64) * 100_000 + day[idx]
+        rank = _rank(key, np.ones(len(idx), dtype=bool), np.arange(len(idx)))
+        over = rank >= 3
         if not over.any():
             break
-        day[over] += 1
+        moved = idx[over]
+        day[moved] += 1
+        idx = idx[np.isin(customer[idx], customer[moved])]  # only loans still to check
     return day
 
 
