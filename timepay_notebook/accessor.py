@@ -5,11 +5,16 @@
     >>> df.timepay.disposition_summary(by="type")
     >>> df.timepay.compare("agent_id", adjust_for="campaign_id")  # fair, with intervals
     >>> df.timepay.contact_grid()                # calls by weekday x hour
+    >>> df.timepay.promises()                    # kept / broken / pending / superseded
+    >>> df.timepay.by_attempt()                  # contact rate by attempt number
+    >>> df.timepay.compliance()                  # calls that broke the contact policy
+    >>> df.timepay.funnel()                      # attempted -> connected -> ... -> kept
     >>> df.timepay.mask_pii()                    # for reports that get shared
     >>> df.timepay.plot.daily()
 
-The accessor only checks columns and delegates: summaries are in `summaries`, masking in
-`masking`, presentation in `presentation`, plots in `plots`.
+The accessor only checks columns and delegates: summaries are in `summaries`, promises in
+`promises`, attempt sequences in `attempts`, the contact policy in `compliance`, funnels in
+`funnel`, masking in `masking`, presentation in `presentation`, plots in `plots`.
 """
 
 from __future__ import annotations

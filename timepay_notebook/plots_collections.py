@@ -47,13 +47,32 @@ def attempts(
     x = table["attempt"].to_numpy()
     rate = table["contact_rate"].to_numpy(dtype="float64")
     errors = np.vstack([rate - table["ci_low"], table["ci_high"] - rate])
-    ax.errorbar(x, rate, yerr=errors, fmt="o-", color=RATE_COLORS[0], capsize=3,
-                label="Contact rate at this attempt (95% interval)")  # fmt: skip
-    ax.plot(x, table["cumulative_contacted"], "s--", color=RATE_COLORS[2],
-            label="Loans contacted by then")  # fmt: skip
+    ax.errorbar(
+        x,
+        rate,
+        yerr=errors,
+        fmt="o-",
+        color=RATE_COLORS[0],
+        capsize=3,
+        label="Contact rate at this attempt (95% interval)",
+    )
+    ax.plot(
+        x,
+        table["cumulative_contacted"],
+        "s--",
+        color=RATE_COLORS[2],
+        label="Loans contacted by then",
+    )
     for xi, n in zip(x, table["loans"], strict=True):
-        ax.annotate(f"n={int(n):,}", (xi, 0), textcoords="offset points", xytext=(0, 3),
-                    ha="center", fontsize=7, color="0.4")  # fmt: skip
+        ax.annotate(
+            f"n={int(n):,}",
+            (xi, 0),
+            textcoords="offset points",
+            xytext=(0, 3),
+            ha="center",
+            fontsize=7,
+            color="0.4",
+        )
     ax.set_ylim(0, 1.05)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))

@@ -54,9 +54,15 @@ def frame() -> pd.DataFrame:
 def test_by_attempt_by_hand() -> None:
     table = frame().timepay.by_attempt()
     assert list(table.columns) == [
-        "attempt", "loans", "contacts", "contact_rate", "ci_low", "ci_high", "promises",
+        "attempt",
+        "loans",
+        "contacts",
+        "contact_rate",
+        "ci_low",
+        "ci_high",
+        "promises",
         "cumulative_contacted",
-    ]  # fmt: skip
+    ]
     assert table["attempt"].tolist() == [1, 2, 3]
     assert table["loans"].tolist() == [3, 2, 1]
     assert table["contacts"].tolist() == [1, 1, 0]

@@ -62,8 +62,14 @@ def frame(logs: list[tuple[str, str, str, str]] = LOGS) -> pd.DataFrame:
 def test_each_breach_is_one_row() -> None:
     table = frame().timepay.compliance()
     assert list(table.columns) == [
-        "log_id", "loan_id", "start_time", "agent_id", "campaign_id", "rule", "detail",
-    ]  # fmt: skip
+        "log_id",
+        "loan_id",
+        "start_time",
+        "agent_id",
+        "campaign_id",
+        "rule",
+        "detail",
+    ]
     assert table[["log_id", "rule"]].values.tolist() == [
         ["id0", "call_window"],
         ["id1", "call_window"],

@@ -31,8 +31,9 @@ def test_compliance_bars_count_breaches_by_rule() -> None:
     assert [b.get_width() for b in bars] == [2, 1, 1]
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels[0] == "Outside the calling window"
-    clean = test_compliance.frame().timepay.plot.compliance(call_window=None, max_per_day=None,
-                                                            suppress_after=None)  # fmt: skip
+    clean = test_compliance.frame().timepay.plot.compliance(
+        call_window=None, max_per_day=None, suppress_after=None
+    )
     assert [t.get_text() for t in clean.texts] == ["No breaches"]
     plt.close("all")
 

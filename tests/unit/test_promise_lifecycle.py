@@ -68,9 +68,17 @@ def test_each_promise_gets_its_status_and_evidence() -> None:
     table = frame().timepay.promises()
     assert list(table.index) == [0, 2, 5, 6, 7]
     assert list(table.columns) == [
-        "loan_id", "agent_id", "campaign_id", "promised_at", "amount", "promised_date",
-        "due_date", "status", "evidence", "evidence_at",
-    ]  # fmt: skip
+        "loan_id",
+        "agent_id",
+        "campaign_id",
+        "promised_at",
+        "amount",
+        "promised_date",
+        "due_date",
+        "status",
+        "evidence",
+        "evidence_at",
+    ]
     assert table["status"].tolist() == ["kept", "broken", "pending", "superseded", "broken"]
     assert table.loc[0, "evidence"] == "Already Paid log on 2026-01-12 09:00 (proxy)"
     assert table.loc[0, "evidence_at"] == pd.Timestamp("2026-01-12 09:00")

@@ -131,9 +131,15 @@ def _attempt(
         factor = decay * np.where(called_back, vocab.CALLBACK_BOOST, 1.0)
         promise_open = open_until[who] >= start[rows]
         st, disp = _outcomes(
-            rng, campaign[rows], agent[rows], kind[rows], hour, weekday, factor,
+            rng,
+            campaign[rows],
+            agent[rows],
+            kind[rows],
+            hour,
+            weekday,
+            factor,
             {PAID: promise_open, PTP: promise_open},
-        )  # fmt: skip
+        )
         status[rows], disposition[rows] = st, disp
         stops = (disp == PAID) | (disp == WRONG)
         stopped[who[stops]] = True
@@ -155,8 +161,19 @@ def _attempt(
     keep = ~dropped
     caller = np.where(is_wa, _SENDERS[campaign], _CALLERS[campaign]).astype(np.int16)
     duration, end_offset = _timings(rng, kind, status, disposition)
-    fields = (start, end_offset, duration, kind, campaign, customer, agent, caller, status,
-              disposition, promise_days)  # fmt: skip
+    fields = (
+        start,
+        end_offset,
+        duration,
+        kind,
+        campaign,
+        customer,
+        agent,
+        caller,
+        status,
+        disposition,
+        promise_days,
+    )
     kept = [f[keep] for f in fields]
     return Rows(np.arange(int(keep.sum()), dtype=np.int64), *kept), protected[keep]
 
