@@ -25,10 +25,11 @@ MISSING_GROUP = "(missing)"
 WHOLE_FRAME = "All"
 
 
-def _finish(table: pd.DataFrame, title: str, rates: Iterable[str], **kinds: list[str]) -> Summary:
+def _finish(table: pd.DataFrame, title: str, rates: Iterable[str], **kinds: object) -> Summary:
     """`table` as a `Summary`: unused categories dropped from its index, its rates marked.
 
-    `kinds` names other columns by how they are shown (`money=[...]`, `ratios=[...]`).
+    `kinds` names other columns by how they are shown (`money=[...]`, `ratios=[...]`), or
+    gives the table's own headers (`labels={"count": "Loans"}`).
     """
     table.index = _tidy_index(table.index)
     summary = Summary(table)

@@ -5,23 +5,38 @@
     >>> df.timepay.disposition_summary(by="type")
     >>> df.timepay.compare("agent_id", adjust_for="campaign_id")  # fair, with intervals
     >>> df.timepay.contact_grid()                # calls by weekday x hour
+    >>> df.timepay.promises()                    # kept / broken / pending / superseded
+    >>> df.timepay.by_attempt()                  # contact rate by attempt number
+    >>> df.timepay.compliance()                  # calls that broke the contact policy
+    >>> df.timepay.funnel()                      # attempted -> connected -> ... -> kept
     >>> df.timepay.mask_pii()                    # for reports that get shared
     >>> df.timepay.plot.daily()
 
-The accessor only checks columns and delegates: summaries are in `summaries`, masking in
-`masking`, presentation in `presentation`, plots in `plots`.
+The accessor only checks columns and delegates: summaries are in `summaries`, promises in
+`promises`, attempt sequences in `attempts`, the contact policy in `compliance`, funnels in
+`funnel`, masking in `masking`, presentation in `presentation`, plots in `plots`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ._docs import same_doc
+from .attempts import DEFAULT_MAX_ATTEMPT, attempts_to_contact, by_attempt
+from .compliance import (
+    DEFAULT_CALL_WINDOW,
+    DEFAULT_MAX_PER_DAY,
+    DEFAULT_SUPPRESS_AFTER,
+    compliance,
+)
+from .funnel import funnel, whatsapp_funnel
 from .intervals import DEFAULT_CI
 from .masking import mask_pii
 from .presentation import style
+from .promises import DEFAULT_GRACE_DAYS
 from .summaries import (
     REQUIRED,
     Keys,
@@ -35,6 +50,7 @@ from .summaries import (
     duration_summary,
     extracted,
     kpis,
+    promise_summary,
     promises,
 )
 
@@ -126,8 +142,63 @@ class TimePayAccessor:
         return compare(self._frame, by, metric, adjust_for, ci, min_n, channel)
 
     @same_doc(promises)
-    def promises(self) -> pd.DataFrame:
-        return promises(self._frame)
+    def promises(
+        self,
+        as_of: Any = None,
+        grace_days: int = DEFAULT_GRACE_DAYS,
+        payments: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
+        return promises(self._frame, as_of, grace_days, payments)
+
+    @same_doc(promise_summary)
+    def promise_summary(
+        self,
+        by: Keys = None,
+        as_of: Any = None,
+        grace_days: int = DEFAULT_GRACE_DAYS,
+        payments: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
+        return promise_summary(self._frame, by, as_of, grace_days, payments)
+
+    @same_doc(compliance)
+    def compliance(
+        self,
+        call_window: tuple[str, str] | None = DEFAULT_CALL_WINDOW,
+        max_per_day: int | None = DEFAULT_MAX_PER_DAY,
+        max_per_week: int | None = None,
+        suppress_after: Sequence[str] | None = DEFAULT_SUPPRESS_AFTER,
+        channel: str | None = "call",
+    ) -> pd.DataFrame:
+        return compliance(
+            self._frame, call_window, max_per_day, max_per_week, suppress_after, channel
+        )
+
+    @same_doc(funnel)
+    def funnel(
+        self, unit: str | None = "loan_id", channel: str | None = None, by: Keys = None
+    ) -> pd.DataFrame:
+        return funnel(self._frame, unit, channel, by)
+
+    @same_doc(whatsapp_funnel)
+    def whatsapp_funnel(self, unit: str | None = "loan_id", by: Keys = None) -> pd.DataFrame:
+        return whatsapp_funnel(self._frame, unit, by)
+
+    @same_doc(by_attempt)
+    def by_attempt(
+        self,
+        channel: str | None = "call",
+        unit: str = "loan_id",
+        max_attempt: int = DEFAULT_MAX_ATTEMPT,
+        by: Keys = None,
+        ci: float = DEFAULT_CI,
+    ) -> pd.DataFrame:
+        return by_attempt(self._frame, channel, unit, max_attempt, by, ci)
+
+    @same_doc(attempts_to_contact)
+    def attempts_to_contact(
+        self, channel: str | None = "call", unit: str = "loan_id"
+    ) -> pd.DataFrame:
+        return attempts_to_contact(self._frame, channel, unit)
 
     @same_doc(attempts_per_loan)
     def attempts_per_loan(self, by: Keys = None) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
@@ -429,6 +430,28 @@ class Plots:
             min_n=min_n,
             channel=channel,
         )
+
+    def attempts(
+        self, ax: Axes | None = None, *, channel: str | None = "call", max_attempt: int = 15
+    ) -> Axes:
+        """Contact rate by attempt number and loans contacted by then (`by_attempt`)."""
+        from .plots_collections import attempts
+
+        return attempts(self._frame, ax, channel=channel, max_attempt=max_attempt)
+
+    def compliance(self, ax: Axes | None = None, **settings: Any) -> Axes:
+        """Contact-policy breaches by rule; `settings` are those of `compliance()`."""
+        from .plots_collections import compliance
+
+        return compliance(self._frame, ax, **settings)
+
+    def funnel(
+        self, ax: Axes | None = None, *, unit: str | None = "loan_id", channel: str | None = None
+    ) -> Axes:
+        """The funnel, attempted to kept, as bars (`funnel`)."""
+        from .plots_collections import funnel
+
+        return funnel(self._frame, ax, unit=unit, channel=channel)
 
     @same_doc(campaigns)
     def campaigns(

@@ -10,7 +10,7 @@ DataFrame again. `percent`, `rupees` and `plural` are the same rules for sentenc
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -51,6 +51,20 @@ LABELS: dict[str, str] = {
     "promised_amount_gross": "Promised (gross)",
     "promised_date": "Promised date",
     "superseded": "Superseded",
+    "ptp_kept_rate": "PTP kept rate",
+    "promises": "Promises",
+    "kept": "Kept",
+    "broken": "Broken",
+    "pending": "Pending",
+    "kept_rate": "Kept rate",
+    "amount": "Amount",
+    "kept_amount": "Kept (amount)",
+    "broken_amount": "Broken (amount)",
+    "pending_amount": "Pending (amount)",
+    "promised_at": "Promised at",
+    "due_date": "Due date",
+    "evidence": "Evidence",
+    "evidence_at": "Evidence at",
     "connected": "Connected",
     "ci_low": "CI low",
     "ci_high": "CI high",
@@ -66,6 +80,15 @@ LABELS: dict[str, str] = {
     "first_attempt": "First attempt",
     "last_attempt": "Last attempt",
     "total": "Total",
+    "stage": "Stage",
+    "attempt": "Attempt",
+    "cumulative_contacted": "Contacted by then",
+    "cumulative_share": "Cumulative share",
+    "rate_from_previous": "From previous stage",
+    "rate_from_first": "From first stage",
+    "log_id": "Log id",
+    "rule": "Rule",
+    "detail": "Detail",
 }
 
 
@@ -89,7 +112,7 @@ def style(table: pd.DataFrame, *, precision: int = 1, grouping: str = "indian") 
         styler = styler.format("{:.2f}", subset=[name], na_rep=NA_REP)
     for name in _kind(table, "money"):
         styler = styler.format(lambda v: rupees(v, grouping), subset=[name], na_rep=NA_REP)
-    styler = styler.format_index(_label, axis="columns")
+    styler = styler.format_index(_labeller(table), axis="columns")
     meta = table.attrs.get(ATTRS_KEY)
     if isinstance(meta, Mapping) and meta.get("title"):
         styler = styler.set_caption(str(meta["title"]))
@@ -98,7 +121,7 @@ def style(table: pd.DataFrame, *, precision: int = 1, grouping: str = "indian") 
 
 def to_text(table: pd.DataFrame, *, precision: int = 1, grouping: str = "indian") -> str:
     """A summary as aligned plain text, rates as percentages (for terminals and logs)."""
-    return _shown(table, precision, grouping).rename(columns=_label).to_string()
+    return _shown(table, precision, grouping).rename(columns=_labeller(table)).to_string()
 
 
 def as_rows(table: pd.DataFrame, *, precision: int = 1, grouping: str = "indian") -> pd.DataFrame:
@@ -108,7 +131,7 @@ def as_rows(table: pd.DataFrame, *, precision: int = 1, grouping: str = "indian"
     """
     shown = _shown(table, precision, grouping)
     shown.index = [str(i) for i in shown.index]
-    return shown.T.rename(index=_label)
+    return shown.T.rename(index=_labeller(table))
 
 
 def _shown(table: pd.DataFrame, precision: int, grouping: str) -> pd.DataFrame:
@@ -188,6 +211,17 @@ def _kind(table: pd.DataFrame, kind: str) -> list[Hashable]:
 
 def _label(name: Any) -> str:
     return LABELS.get(name, str(name)) if isinstance(name, str) else str(name)
+
+
+def _labeller(table: pd.DataFrame) -> Callable[[Any], str]:
+    """`_label`, with the table's own headers first (`attrs["timepay"]["labels"]`)."""
+    meta = table.attrs.get(ATTRS_KEY)
+    own = meta.get("labels", {}) if isinstance(meta, Mapping) else {}
+
+    def label(name: Any) -> str:
+        return str(own[name]) if isinstance(name, str) and name in own else _label(name)
+
+    return label
 
 
 class Summary(pd.DataFrame):

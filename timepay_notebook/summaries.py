@@ -60,7 +60,7 @@ from .outcomes import (
     is_contact,
     is_promise,
 )
-from .promises import extracted, promise_amounts, promises
+from .promises import extracted, lifecycle, promise_amounts, promise_summary, promises
 from .timing import WEEKDAYS, by_hour, by_weekday, contact_grid
 
 __all__ = [
@@ -81,6 +81,7 @@ __all__ = [
     "duration_summary",
     "extracted",
     "kpis",
+    "promise_summary",
     "promises",
     "require_column",
 ]
@@ -232,8 +233,11 @@ def kpis(frame: pd.DataFrame, by: Keys = None) -> pd.DataFrame:
       `extracted_data["promised_amount"]` over promises that are not superseded (the same loan
       promising again on or before the promised date supersedes a promise; see `promises`).
     - `promised_amount_gross`: the sum over every promise, renewals included.
+    - `ptp_kept_rate`: promises kept / promises kept or broken (`promises` with its defaults:
+      as of the frame's latest start time, 3 days' grace, kept meaning a later "Already Paid"
+      log for the loan, a proxy for a payment; statuses judged over the whole frame).
 
-    The promised amounts are NaN without an `extracted_data` column. `style(table)` shows the
+    The promised amounts and the kept rate are NaN without an `extracted_data` column. `style(table)` shows the
     rates as percentages and the amounts in rupees.
 
     Args:
@@ -255,6 +259,8 @@ def kpis(frame: pd.DataFrame, by: Keys = None) -> pd.DataFrame:
         avg_connected_seconds=("connected_seconds", "mean"),
         promised_amount=("promised_net", "sum"),
         promised_amount_gross=("promised_gross", "sum"),
+        kept=("kept", "sum"),
+        broken=("broken", "sum"),
         unique_loans=("loan_id", "nunique"),
         loans_contacted=("contacted_loan", "nunique"),
         unique_customers=("to", "nunique"),
@@ -282,10 +288,11 @@ def kpis(frame: pd.DataFrame, by: Keys = None) -> pd.DataFrame:
             "attempts_per_loan": _ratio(sums["attempts"], unique_loans),
             "promised_amount": sums["promised_amount"].astype("float64"),
             "promised_amount_gross": sums["promised_amount_gross"].astype("float64"),
+            "ptp_kept_rate": _ratio(sums["kept"], sums["kept"] + sums["broken"]),
         }
     )
     if "extracted_data" not in frame:
-        table[["promised_amount", "promised_amount_gross"]] = np.nan
+        table[["promised_amount", "promised_amount_gross", "ptp_kept_rate"]] = np.nan
     if not names:
         table.index = pd.Index([WHOLE_FRAME])
     rates = [n for n in table.columns if n.endswith("_rate") or n == "ptp_per_contact"]
@@ -301,6 +308,11 @@ def _outcomes(frame: pd.DataFrame) -> pd.DataFrame:
     contact = is_contact(frame)
     loans = _values_or_na(frame, "loan_id")
     gross, net = promise_amounts(frame)
+    promise_status = (
+        lifecycle(frame)["status"]
+        if "extracted_data" in frame
+        else pd.Series(np.full(len(frame), None), dtype="str")
+    )
     return pd.DataFrame(
         {
             "contact": contact,
@@ -312,6 +324,8 @@ def _outcomes(frame: pd.DataFrame) -> pd.DataFrame:
             "connected_seconds": seconds.where(is_connected(frame)),
             "promised_gross": gross,
             "promised_net": net,
+            "kept": (promise_status == "kept").to_numpy(dtype=bool),
+            "broken": (promise_status == "broken").to_numpy(dtype=bool),
             "loan_id": loans,
             "contacted_loan": loans.where(contact),
             "to": _values_or_na(frame, "to"),

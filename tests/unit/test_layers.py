@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("client",),
     # analyses over a frame (pure, no network)
     ("_tables", "timing", "compare", "promises", "attempts", "compliance", "funnel", "summaries"),
-    ("plots", "plot_analyses", "excel"),
+    ("plots", "plots_collections", "excel"),
     ("accessor",),
     # the wings
     ("export", "connect", "store", "explorer", "report"),

@@ -91,9 +91,9 @@ def test_the_readme_idiom_picks_a_well_measured_hour(sandbox_frame: pd.DataFrame
     df = sandbox_frame
     # the old idiom ranked every hour, WhatsApp included, however few its attempts
     every = df.timepay.by_hour(channel=None, min_attempts=1)
-    assert {8, 21} <= set(every.index)  # hours that hold only WhatsApp messages
+    assert 21 in set(every.index)  # an hour that holds only WhatsApp messages
     hours = df.timepay.by_hour()
-    assert not {8, 21} & set(hours.index)
+    assert 21 not in set(hours.index)
     best = hours["contact_rate"].idxmax()
     assert hours.loc[best, "attempts"] >= 30
     calls = df[df["type"] == "call"]
@@ -102,7 +102,10 @@ def test_the_readme_idiom_picks_a_well_measured_hour(sandbox_frame: pd.DataFrame
         .groupby(calls["start_time"].dt.hour)
         .mean()
     )
-    assert hours["contact_rate"].to_dict() == pytest.approx(expected.to_dict())
+    shown = hours["contact_rate"].dropna()  # the few off-window hours have under 30 calls
+    assert (hours.loc[hours["contact_rate"].isna(), "attempts"] < 30).all()
+    assert shown.to_dict() == pytest.approx(expected[shown.index].to_dict())
+    assert set(hours.index) == set(expected.index)
     grid = df.timepay.contact_grid()
     assert grid["attempts"].sum() == len(calls)
     shown = grid.dropna(subset=["contact_rate"])

@@ -38,6 +38,26 @@ The contract it serves (our reading of the API page, exact where the page is sil
   `recording_id`, and `message_status` and `template_name` of their own. `extracted_data` is
   `{"promised_amount": int, "promised_date": "YYYY-MM-DD"}` on Promise to Pay and `{}` elsewhere.
 
+**Effects built into the data** (constants in `vocab`, logic in `sequences`; the analyses are
+tested to find them, `tests/http/test_sandbox_effects.py`). Each loan's attempts form a
+sequence in time:
+
+- Contact odds depend on the campaign, the agent, the weekday and, for calls, the hour (calls
+  run 08:00-18:59, best in the evening); the k-th call (or message) of a loan has them times
+  `ATTEMPT_DECAY ** (k - 1)` (0.93), never below `ATTEMPT_FLOOR` (0.45) times.
+- After "Callback Requested" the next attempt comes the next evening (17:00-18:59) unless one
+  was due sooner, with contact odds times `CALLBACK_BOOST` (1.6).
+- A promise to pay is kept with its campaign's `Campaign.keep` (0.30 to 0.70): the loan's next
+  attempt is moved to on or before the promised date and ends in "Already Paid" (half of
+  them, `RENEWAL_RATE`, are first renewed by a second promise before their date). A promise
+  not kept sees no "Already Paid" and no new promise until `UNKEPT_QUIET_DAYS` (7) after its
+  date, so with up to 7 days' grace the kept rate found is the campaign's.
+- After "Already Paid" or "Wrong Number" a loan is not attempted again, except once on
+  `IGNORED_STOP_RATE` (2%) of loans. `OFF_WINDOW_RATE` (0.4%) of calls start at 07:xx or
+  19:xx-20:xx; otherwise a loan gets at most three calls a day, except `OVERDIAL_RATE` (1%) of
+  loans whose first four calls fall on one day.
+- Logs added later (`add_logs`, `Drift`) are drawn one by one, without these sequences.
+
 Knobs for tests and benchmarks (each one tested over HTTP in `tests/test_sandbox_knobs.py`):
 
 - `latency`: seconds every response is delayed by.

@@ -1,9 +1,11 @@
 """Seeded, vectorised generation of customers and log rows (numpy columns, no per-row Python).
 
 A `Population` is the fixed customer base of one tenant (names, 10-digit numbers, loan ids, EMI
-amounts, the campaign each loan belongs to). `draw_logs` draws attempts against it: each loan is
-attempted repeatedly over a few weeks, on calls and WhatsApp, with outcomes whose odds depend on
-the campaign, the agent, the hour of day and the weekday. Everything is a function of the seed.
+amounts, the campaign each loan belongs to). `draw_logs` draws attempts against it one by one
+(logs added to a running table): each loan is attempted repeatedly over a few weeks, on calls
+and WhatsApp, with outcomes whose odds depend on the campaign, the agent, the hour of day and
+the weekday. The initial table is drawn as sequences (`sequences`). Everything is a function of
+the seed.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class Rows:
     caller: np.ndarray  # int16, index into vocab.CALLERS
     status: np.ndarray  # int8, index into vocab.STATUSES
     disposition: np.ndarray  # int8, index into vocab.DISPOSITIONS
+    promise_days: np.ndarray  # int8, days from the start to the promised date (promises; else 0)
 
     def __len__(self) -> int:
         return len(self.uid)
@@ -123,6 +126,7 @@ def draw_logs(
 
     status, disposition = _outcomes(rng, campaign, agent, kind, hour, weekday)
     duration, end_offset = _timings(rng, kind, status, disposition)
+    promise_days = np.where(disposition == _PTP, rng.integers(1, 11, n), 0).astype(np.int8)
     uid = np.arange(first_uid, first_uid + n, dtype=np.int64)
     return Rows(
         uid,
@@ -136,6 +140,7 @@ def draw_logs(
         caller,
         status,
         disposition,
+        promise_days,
     )
 
 
@@ -171,11 +176,19 @@ def _outcomes(
     kind: np.ndarray,
     hour: np.ndarray,
     weekday: np.ndarray,
+    factor: np.ndarray | None = None,
+    forbid: dict[int, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Status and disposition codes; odds depend on campaign, agent, hour and weekday."""
+    """Status and disposition codes; odds depend on campaign, agent, hour and weekday.
+
+    `factor` multiplies each row's contact probability; `forbid` maps a disposition code to
+    the rows that may not end in it (its weight is given to the others).
+    """
     n = len(campaign)
     is_call = kind == vocab.CALL
     contact = _CAMPAIGN_CONTACT[campaign] * _AGENT_CONTACT[agent] * _WEEKDAY_CONTACT[weekday]
+    if factor is not None:
+        contact = contact * factor
     contact = np.where(is_call, contact * _HOUR_CONTACT[hour], contact).clip(0.02, 0.95)
     failure = _CAMPAIGN_FAILURE[campaign]
     u = rng.random(n)
@@ -195,6 +208,9 @@ def _outcomes(
         codes = np.array([vocab.DISPOSITION_CODE[name] for name, _ in choices])
         weights = np.tile(np.array([w for _, w in choices]), (len(rows), 1))
         weights[:, codes == _PTP] *= promise[rows, None]
+        for code, banned in (forbid or {}).items():
+            if (codes == code).any() and len(codes) > 1:
+                weights[banned[rows], np.flatnonzero(codes == code)[0]] = 0.0
         cumulative = np.cumsum(weights, axis=1)
         cumulative /= cumulative[:, -1:]
         slot = (u[rows, None] > cumulative).sum(axis=1).clip(0, len(codes) - 1)

@@ -59,6 +59,7 @@ class RecordRenderer:
         caller: int,
         status: int,
         disposition: int,
+        promise_days: int,
     ) -> dict[str, Any]:
         digest = hashlib.blake2b(uid.to_bytes(8, "little"), key=self._key, digest_size=64).digest()
         pop = self.population
@@ -69,7 +70,7 @@ class RecordRenderer:
         words = {"emi": f"{emi:,}", "name": pop.names[customer], "loan": pop.loans[customer]}
         if disposition == _PTP:
             amount = emi if digest[56] < 180 else int(round(emi * (0.3 + digest[57] / 400), -2))
-            promised = format_time(start + 86_400 * (1 + digest[58] % 10))[:10]
+            promised = format_time(start + 86_400 * max(1, promise_days))[:10]
             extracted = {"promised_amount": amount, "promised_date": promised}
             words |= {"amount": f"{amount:,}", "pdate": _long_date(promised)}
         templates = vocab.SUMMARIES[disp.name]
@@ -125,6 +126,7 @@ _COLUMNS = (
     "caller",
     "status",
     "disposition",
+    "promise_days",
 )
 
 

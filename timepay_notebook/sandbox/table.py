@@ -19,6 +19,7 @@ from . import vocab
 from .population import FIELDS, Population, Rows, draw_logs, make_population
 from .query import Query
 from .records import RecordRenderer
+from .sequences import draw_sequences
 
 PER_PAGE = 10
 _CACHE_SIZE = 256
@@ -54,9 +55,7 @@ class LogTable:
         self.days = days
         rng = np.random.default_rng(seed)
         self.population: Population = make_population(rng, max(20, round(n_logs / 12)), days)
-        rows = draw_logs(
-            rng, self.population, n_logs, first_uid=0, span_start=span_start, days=days
-        )
+        rows = draw_sequences(rng, self.population, n_logs, span_start=span_start, days=days)
         self._renderer = RecordRenderer(self.population, seed)
         self._codes = self._code_tables()
         self._lock = threading.Lock()

@@ -94,6 +94,7 @@ class Campaign:
     contact: float  # base probability that an attempt reaches the customer
     failure: float  # base probability that an attempt fails technically
     promise: float  # multiplier on Promise to Pay among contacts
+    keep: float  # probability that a promise is kept (a later Already Paid by its date)
     agents: tuple[int, ...]  # voice agents (indexes into AGENTS)
     bot: int  # WhatsApp agent (index into AGENTS)
     caller: int  # voice caller number (index into CALLERS)
@@ -128,29 +129,40 @@ CALLERS: tuple[str, ...] = (
 
 CAMPAIGNS: tuple[Campaign, ...] = (
     Campaign(id="LKsfiGVdygfvYFGCdygayhf", name="August EMI Reminder Campaign", weight=0.22,
-             whatsapp_share=0.15, contact=0.46, failure=0.04, promise=1.00, agents=(0, 1, 2),
+             whatsapp_share=0.15, contact=0.46, failure=0.04, promise=1.00, keep=0.55, agents=(0, 1, 2),
              bot=10, caller=0, sender=4, template="emi_reminder_v2"),
     Campaign(id="PrEdUeJaNrMdRqWsXcVb", name="Pre-Due Reminder - January", weight=0.18,
-             whatsapp_share=0.35, contact=0.52, failure=0.03, promise=1.15, agents=(3, 4),
+             whatsapp_share=0.35, contact=0.52, failure=0.03, promise=1.15, keep=0.70, agents=(3, 4),
              bot=10, caller=1, sender=4, template="pre_due_reminder"),
     Campaign(id="BkTnOvRdUe130DpDqAzX", name="Bucket 1 Overdue (1-30 DPD)", weight=0.20,
-             whatsapp_share=0.10, contact=0.38, failure=0.05, promise=0.90, agents=(5, 6, 7),
+             whatsapp_share=0.10, contact=0.38, failure=0.05, promise=0.90, keep=0.45, agents=(5, 6, 7),
              bot=11, caller=2, sender=5, template="overdue_1_30"),
     Campaign(id="BkTwOvRdUe3160DpDwSx", name="Bucket 2 Overdue (31-60 DPD)", weight=0.12,
-             whatsapp_share=0.08, contact=0.30, failure=0.07, promise=0.65, agents=(6, 8),
+             whatsapp_share=0.08, contact=0.30, failure=0.07, promise=0.65, keep=0.30, agents=(6, 8),
              bot=11, caller=3, sender=5, template="overdue_31_60"),
     Campaign(id="tcELESaJAtDfnWxJvzLU", name="WhatsApp EMI Nudge", weight=0.13,
-             whatsapp_share=1.00, contact=0.30, failure=0.05, promise=1.00, agents=(0,),
+             whatsapp_share=1.00, contact=0.30, failure=0.05, promise=1.00, keep=0.50, agents=(0,),
              bot=10, caller=0, sender=4, template="emi_nudge_quick_pay"),
     Campaign(id="TwWhLrLnCoLlEcTnEdCv", name="Two-Wheeler Loan Collections", weight=0.15,
-             whatsapp_share=0.12, contact=0.42, failure=0.06, promise=0.95, agents=(7, 9),
+             whatsapp_share=0.12, contact=0.42, failure=0.06, promise=0.95, keep=0.40, agents=(7, 9),
              bot=11, caller=2, sender=5, template="two_wheeler_emi"),
 )  # fmt: skip
 
-# How reachable customers are by hour of day (calls run 09:00-20:59) and by weekday (Mon=0).
-CALL_HOURS = tuple(range(9, 21))
-CALL_HOUR_WEIGHTS = (0.06, 0.10, 0.11, 0.10, 0.07, 0.07, 0.08, 0.08, 0.09, 0.10, 0.09, 0.05)
-HOUR_CONTACT = (0.80, 0.95, 1.10, 1.05, 0.90, 0.80, 0.85, 0.95, 1.05, 1.30, 1.25, 1.00)
+# How reachable customers are by hour of day (calls run 08:00-18:59) and by weekday (Mon=0).
+CALL_HOURS = tuple(range(8, 19))
+CALL_HOUR_WEIGHTS = (0.05, 0.08, 0.11, 0.11, 0.10, 0.07, 0.07, 0.09, 0.09, 0.11, 0.12)
+HOUR_CONTACT = (0.75, 0.80, 0.95, 1.10, 1.05, 0.90, 0.80, 0.90, 1.05, 1.25, 1.35)
+OFF_WINDOW_HOURS = (7, 19, 20)  # the few calls placed outside 08:00-19:00 start in these hours
+
+# Attempt sequences and the contact policy (see the `sandbox` package docstring).
+ATTEMPT_DECAY = 0.93  # the k-th call (message) of a loan: contact odds x ATTEMPT_DECAY**(k-1)
+ATTEMPT_FLOOR = 0.45  # ... never below this multiplier
+CALLBACK_BOOST = 1.6  # the attempt after a Callback Requested: contact odds x this
+OFF_WINDOW_RATE = 0.004  # share of calls placed outside 08:00-19:00
+OVERDIAL_RATE = 0.01  # share of loans whose first four calls fall on one day
+IGNORED_STOP_RATE = 0.02  # share of loans attempted once more after Already Paid / Wrong Number
+UNKEPT_QUIET_DAYS = 7  # no Already Paid from an unkept promise until a week after its date
+RENEWAL_RATE = 0.5  # share of promises to be kept that are first renewed (superseded)
 WEEKDAY_CONTACT = (0.92, 0.95, 0.95, 0.97, 0.95, 1.10, 1.20)
 
 FIRST_NAMES = (
