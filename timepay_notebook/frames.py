@@ -139,6 +139,11 @@ class FrameBuilder:
     def _count(self, name: str, n: int = 1) -> None:
         self._unparsed[name] = self._unparsed.get(name, 0) + n
 
+    @property
+    def unparsed(self) -> dict[str, int]:
+        """Column -> how many of its values could not be typed (and became missing)."""
+        return dict(self._unparsed)
+
     def finish(self) -> pd.DataFrame:
         """The typed frame of everything added; warns once about values that could not be typed."""
         table = pa.concat_tables(self._tables) if self._tables else _TYPED_SCHEMA.empty_table()

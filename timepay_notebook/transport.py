@@ -169,9 +169,14 @@ class Transport:
             answer.stale,
         )
 
-    def count(self, params: Mapping[str, str]) -> int:
-        """How many logs match `params` (`count_only=true`)."""
-        answer = self._answer({**params, "count_only": "true"}, fresh=False)
+    @property
+    def offline(self) -> bool:
+        """Whether the API was found unreachable since the last `reset`."""
+        return self._offline is not None
+
+    def count(self, params: Mapping[str, str], fresh: bool = False) -> int:
+        """How many logs match `params` (`count_only=true`); `fresh` bypasses a stored answer."""
+        answer = self._answer({**params, "count_only": "true"}, fresh=fresh)
         total = answer.body.get("total")
         if isinstance(total, bool) or not isinstance(total, int):
             raise APIError(
