@@ -56,12 +56,16 @@ def main() -> None:
         bound = pages / args.workers * args.latency_ms / 1000
         cold, rows, framed, cached = load(srv.url, srv.token, cache, args.workers)
         assert rows == args.logs and not framed and cached == 0
-        print(f"cold pull (baseline):  {cold:8.3f} s  (bound {bound:.2f} s: pages/workers x latency)")
+        print(
+            f"cold pull (baseline):  {cold:8.3f} s  (bound {bound:.2f} s: pages/workers x latency)"
+        )
 
         warm_runs = [load(srv.url, srv.token, cache, args.workers) for _ in range(args.repeat)]
         assert all(r[1] == args.logs and r[2] for r in warm_runs)
         warm = statistics.median(r[0] for r in warm_runs)
-        print(f"warm, frame cache:     {warm:8.4f} s  {cold / warm:7.1f}x the cold pull  (goal >= 100x)")
+        print(
+            f"warm, frame cache:     {warm:8.4f} s  {cold / warm:7.1f}x the cold pull  (goal >= 100x)"
+        )
 
         page_runs = []
         for _ in range(args.repeat):

@@ -151,18 +151,18 @@ def _or_null(value: Any) -> str:
 
 def id_keys(table: pa.Table) -> list[str | None]:
     """Each row's identity as the pager keys it (`protocol.ID_FIELDS`), None without an id."""
-    names = [n for n in ID_FIELDS if n in table.column_names]
-    columns = [table.column(n).cast(pa.string()).to_pylist() for n in names]
-    if not names:
-        return [None] * table.num_rows
-    keys: list[str | None] = []
-    for values in zip(*columns, strict=True):
-        key = None
-        for name, value in zip(names, values, strict=True):
-            if value is not None and value != "":
-                key = f"{name}\x00{value}"
-                break
-        keys.append(key)
+    keys: list[str | None] = id_key_array(table).to_pylist()
+    return keys
+
+
+def id_key_array(table: pa.Table) -> pa.ChunkedArray:
+    """`id_keys` as an Arrow string column (null without an id), computed column-wise: the first
+    of `protocol.ID_FIELDS` that is present and not empty, as `name\\x00value`."""
+    keys = pa.chunked_array([pa.nulls(table.num_rows, pa.string())])
+    for name in reversed([n for n in ID_FIELDS if n in table.column_names]):
+        values = table.column(name).cast(pa.string())
+        present = pc.fill_null(pc.not_equal(values, ""), False)
+        keys = pc.if_else(present, pc.binary_join_element_wise(name, values, "\x00"), keys)
     return keys
 
 
