@@ -393,7 +393,15 @@ class TimePayClient(Closing):
         def fetch(number: int, again: bool) -> Page:
             return self._transport.page(params, number, again or fresh)
 
-        return Puller(fetch, max_workers=max_workers or self.max_workers, cancel=cancel)
+        def peek(number: int) -> Page | None:
+            return self._transport.cached_page(params, number)
+
+        return Puller(
+            fetch,
+            max_workers=max_workers or self.max_workers,
+            cancel=cancel,
+            peek=peek if self.cache is not None and not fresh else None,
+        )
 
     def _attrs(self, params: dict[str, str], report: PullReport, tz: str | None) -> dict[str, Any]:
         mismatch = None

@@ -42,6 +42,7 @@ from .protocol import record_key
 from .transport import Page
 
 FetchPage = Callable[[int, bool], Page]  # (page number, fresh: bypass any cache)
+PeekPage = Callable[[int], Page | None]  # a page from a cache, without a request, or None
 OnPage = Callable[[int, int], None]  # (pages done, pages expected)
 POLL = 0.05  # seconds between looks at the cancel event while waiting for pages
 
@@ -111,6 +112,9 @@ class Puller:
             (default: as many as page 1 announced, at least 10).
         cancel: once set, no further request is started, answers in flight are dropped and
             `pages` raises `PullCancelledError` (within about `POLL` seconds).
+        peek: a page from a cache, read on the thread iterating `pages` before a request is
+            made for it (the cache-first pass: only the pages it lacks go to the pool), or
+            None. A page whose total is not page 1's is not taken from it.
     """
 
     def __init__(
@@ -121,8 +125,10 @@ class Puller:
         on_page: OnPage | None = None,
         max_extra_pages: int | None = None,
         cancel: threading.Event | None = None,
+        peek: PeekPage | None = None,
     ) -> None:
         self.fetch = fetch
+        self.peek = peek
         self.limit = AdaptiveLimit(max_workers)
         self.on_page = on_page
         self.max_extra_pages = max_extra_pages
@@ -148,7 +154,7 @@ class Puller:
             self._pool = None
 
     def _pages(self) -> Iterator[list[dict[str, Any]]]:
-        first = self._one(1).result()
+        first = self._peek(1) or self._one(1).result()
         report = self.report
         report.total = report.final_total = first.total
         report.total_pages = first.total_pages
@@ -199,6 +205,16 @@ class Puller:
             self._check_cancel()  # an answer that came after the cancel is dropped
             if done:
                 return done
+
+    def _peek(self, number: int) -> Page | None:
+        """Page `number` from `peek`, on this thread (None: ask the pool for it)."""
+        if self.peek is None:
+            return None
+        self._check_cancel()
+        page = self.peek(number)
+        if page is None or (number > 1 and page.total != self.report.total):
+            return None
+        return page
 
     def _one(self, number: int, fresh: bool = False) -> Future[Page]:
         """Page `number` fetched on the pool while this thread waits: a done future."""
@@ -261,10 +277,13 @@ class Puller:
                 number = next(todo, None)
                 if number is None:
                     break
-                pending[self._submit(number)] = number
-            if not pending:
-                break
-            for future in self._wait(pending):
+                cached = self._peek(number)
+                if cached is not None:
+                    done[number] = cached
+                else:
+                    pending[self._submit(number)] = number
+            finished = not pending  # nothing left to request (or stopped): take what came
+            for future in self._wait(pending) if pending else ():
                 number = pending.pop(future)
                 try:
                     page = future.result()
@@ -281,6 +300,8 @@ class Puller:
                     last = page_or_none
                     yield self._take(page_or_none)
                 next_out += 1
+            if finished:
+                break
         for number in todo if self._stopped else ():
             self.report.failed_pages.setdefault(number, f"not requested: {self._stopped}")
         return last if last is not None and last.number == numbers.stop - 1 else None

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+import requests
 
 import timepay_notebook as tp
 from tests.helpers import fast_client, ids
@@ -248,3 +249,33 @@ def test_clear_cache_and_the_cache_command_clear_both(
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert c.clear_cache() == 0
+
+
+def test_an_open_window_reads_cached_pages_first_and_requests_only_the_misses(
+    srv: SandboxServer, tmp_path: Path
+) -> None:
+    cache = tmp_path / "c.sqlite"
+    with client(srv, cache, max_workers=4) as c:
+        first = c.load_logs()  # no end_time: an open window, pages in the page cache only
+        pages = first.attrs["pages_fetched"]
+        assert c.cache is not None and pages > 10 and c.cache_info()["frames"] == 0
+        for number in (3, 7):  # two pages gone from the cache
+            url = requests.PreparedRequest()
+            url.prepare_url(f"{srv.url}/api/v1/logs", {"page": str(number)})
+            c.cache.backend.delete(c.cache.key(str(url.url), "Bearer token-acme"))
+        threads: list[str] = []
+        lookup = c.cache.lookup
+
+        def recorded(key: str) -> Any:
+            threads.append(threading.current_thread().name)
+            return lookup(key)
+
+        c.cache.lookup = recorded  # type: ignore[method-assign]
+        srv.reset_stats()
+        second = c.load_logs()
+    assert srv.stats.requests == 2 and srv.stats.pages == {3: 1, 7: 1}
+    pd.testing.assert_frame_equal(first, second)
+    assert second.attrs["pages_from_cache"] == pages - 2
+    caller = threading.current_thread().name
+    assert threads.count(caller) == pages  # each page looked up first on the caller's thread
+    assert len(threads) == pages + 2  # the two misses once more, on the pool, then requested
