@@ -12,6 +12,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import pandas as pd
+import pyarrow as pa
 import requests
 import requests_cache
 
@@ -55,6 +56,16 @@ class Pull:
     """What `TimePayClient.pull` returns: the frame and how it was fetched."""
 
     frame: pd.DataFrame
+    report: PullReport
+
+
+@dataclass(frozen=True)
+class ArrowPull:
+    """What `TimePayClient.pull_arrow` returns: the typed Arrow columns, the object and extra
+    columns (name -> values as sent), and how the pull went."""
+
+    table: pa.Table
+    objects: dict[str, list[Any]]
     report: PullReport
 
 
@@ -303,6 +314,46 @@ class TimePayClient(Closing):
                 return hit
         puller = self._puller(wire, max_workers, cancel, fresh)
         builder = FrameBuilder(tz=tz, api_timezone=self.api_timezone)
+        cancelled = self._collect(puller, builder, on_page)
+        frame = builder.finish()
+        frame.attrs.update(self._attrs(wire, puller.report, tz))
+        if cancelled is not None:
+            raise PullCancelledError(str(cancelled), frame) from None
+        self._conclude(puller.report, on_error, partial=frame)
+        report = puller.report
+        clean = report.complete and not (report.count_mismatch or report.stale or report.guard_hit)
+        if frame_key is not None and self.frames is not None and clean and not builder.unparsed:
+            self.frames.store(frame_key, frame, report, api_timezone=self.api_timezone)
+        return Pull(frame, report)
+
+    def pull_arrow(
+        self,
+        params: Mapping[str, Any],
+        *,
+        on_page: OnPage | None = None,
+        max_workers: int | None = None,
+        cancel: threading.Event | None = None,
+    ) -> ArrowPull:
+        """`pull` for writers of Arrow (`sync_logs`): the typed Arrow columns and the object
+        and extra columns (`FrameBuilder.finish_arrow`), never a DataFrame; naive times, no
+        frame cache. Failed pages raise `IncompletePullError`, a cancel `PullCancelledError`
+        (neither with a `.partial`)."""
+        if max_workers is not None:
+            _check_number("max_workers", max_workers, int, 1, 64)
+        _check_cancel(cancel)
+        puller = self._puller(self.params(**params), max_workers, cancel)
+        builder = FrameBuilder(api_timezone=self.api_timezone)
+        cancelled = self._collect(puller, builder, on_page)
+        if cancelled is not None:
+            raise PullCancelledError(str(cancelled)) from None
+        self._conclude(puller.report, "raise", partial=None)
+        table, objects = builder.finish_arrow()
+        return ArrowPull(table, objects, puller.report)
+
+    def _collect(
+        self, puller: Puller, builder: FrameBuilder, on_page: OnPage | None
+    ) -> PullCancelledError | None:
+        """Every page of `puller` into `builder`, progress shown; the cancel, if one came."""
         batch: list[dict[str, Any]] = []
         cancelled: PullCancelledError | None = None
         with Progress(self.progress) as progress:
@@ -322,16 +373,7 @@ class TimePayClient(Closing):
             except PullCancelledError as error:
                 cancelled = error
         builder.add(batch)
-        frame = builder.finish()
-        frame.attrs.update(self._attrs(wire, puller.report, tz))
-        if cancelled is not None:
-            raise PullCancelledError(str(cancelled), frame) from None
-        self._conclude(puller.report, on_error, partial=frame)
-        report = puller.report
-        clean = report.complete and not (report.count_mismatch or report.stale or report.guard_hit)
-        if frame_key is not None and self.frames is not None and clean and not builder.unparsed:
-            self.frames.store(frame_key, frame, report, api_timezone=self.api_timezone)
-        return Pull(frame, report)
+        return cancelled
 
     def _frame_key(
         self, params: dict[str, str], tz: str | None, cancel: threading.Event | None

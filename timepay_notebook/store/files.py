@@ -63,6 +63,7 @@ from .format import (
     id_key_array,
     partition_keys,
     start_seconds,
+    store_table,
     to_table,
     with_partition,
 )
@@ -183,6 +184,13 @@ class Fetched:
         """The logs of `frame` (typed as `load_logs` types it), fetched for `span`."""
         table, json_columns = to_table(frame)
         return cls(table, partition_keys(frame), frozenset(json_columns), span)
+
+    @classmethod
+    def of_arrow(cls, typed: pa.Table, objects: dict[str, list[Any]], span: Span) -> Fetched:
+        """The logs of a pull's Arrow columns (`TimePayClient.pull_arrow`), fetched for `span`:
+        the same table as `of` the frame they would make, without making it."""
+        table, json_columns, keys = store_table(typed, objects)
+        return cls(table, keys, frozenset(json_columns), span)
 
     @property
     def newest(self) -> int | None:

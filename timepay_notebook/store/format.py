@@ -80,6 +80,35 @@ def to_table(frame: pd.DataFrame) -> tuple[pa.Table, set[str]]:
     return pa.table(arrays), json_columns
 
 
+def store_table(
+    typed: pa.Table, objects: dict[str, list[Any]]
+) -> tuple[pa.Table, set[str], np.ndarray]:
+    """`to_table` and `partition_keys` of the frame `FrameBuilder.finish` would build from
+    `FrameBuilder.finish_arrow`'s output, without building it: the same columns and values."""
+    arrays: dict[str, pa.Array] = {}
+    json_columns: set[str] = set()
+    for name, kind in SCHEMA.items():
+        if name == PARTITION:
+            continue
+        if kind == OBJECT:
+            arrays[name] = pa.array([json_text(v) for v in objects[name]], type=pa.string())
+            json_columns.add(name)
+        else:
+            arrays[name] = typed.column(name).cast(STORAGE_TYPES[kind])
+    for name, values in objects.items():
+        if name in SCHEMA:
+            continue
+        series = inferred_column(values)  # as `finish` types an extra field
+        if series.dtype == object:
+            arrays[name] = pa.array([json_text(v) for v in series], type=pa.string())
+            json_columns.add(name)
+        else:
+            arrays[name] = pa.array(series, from_pandas=True)
+    dates = pc.strftime(typed.column(PARTITION), format="%Y-%m-%d")
+    keys = np.asarray(dates.fill_null(NULL_PARTITION).to_numpy(zero_copy_only=False), dtype=object)
+    return pa.table(arrays), json_columns, keys
+
+
 def with_partition(table: pa.Table, key: str) -> pa.Table:
     """`table` with the `date` column its partition directory stands for."""
     value = None if key == NULL_PARTITION else dt.datetime.fromisoformat(key)

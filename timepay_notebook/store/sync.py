@@ -61,8 +61,6 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-import pandas as pd
-
 from ..client import TimePayClient
 from ..errors import (
     IncompletePullError,
@@ -365,9 +363,7 @@ class _Sync:
     def _window(self, store: Store, window: Window, workers: int) -> None:
         """Pull one window, with `workers` requests in flight, and add it to the batch to
         write; write the batch once it is large enough (in a worker thread)."""
-        frame, counted_right = self._fetch(window, workers)
-        fetched = Fetched.of(frame, window.span)
-        del frame
+        fetched, counted_right = self._fetch(window, workers)
         with self.write_lock:
             self.batch.append((window, fetched, counted_right))
             self.batch_logs += fetched.table.num_rows
@@ -387,11 +383,12 @@ class _Sync:
                 store.record(window.span, fetched.newest)
         store.save()
 
-    def _fetch(self, window: Window, workers: int) -> tuple[pd.DataFrame, bool]:
-        """The window's logs (`client.pull`), and whether they match the server's count."""
+    def _fetch(self, window: Window, workers: int) -> tuple[Fetched, bool]:
+        """The window's logs, as Arrow (`client.pull_arrow`: the pull behind `load_logs`
+        without its DataFrame), and whether they match the server's count."""
         filters = {**self.filters, "start_time": window.start_time, "end_time": window.end_time}
         try:
-            pull = self.client.pull(
+            pull = self.client.pull_arrow(
                 filters,
                 on_page=self._page_done,
                 max_workers=workers,
@@ -399,7 +396,8 @@ class _Sync:
             )
         except PullCancelledError:
             raise SyncCancelledError(f"the sync stopped: window {window} cancelled") from None
-        return pull.frame, not pull.report.count_mismatch
+        fetched = Fetched.of_arrow(pull.table, pull.objects, window.span)
+        return fetched, not pull.report.count_mismatch
 
     def _expect(self, pages: int) -> None:
         with self.lock:
