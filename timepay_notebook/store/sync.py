@@ -20,8 +20,9 @@ How a sync works (the store's layout and manifest are in `.files`, the planning 
    logs; a span with a few late arrivals among stored logs is bisected around them. A next-day
    sync costs a few counts plus one page per 10 new logs.
 4. **Concurrent windows.** Up to `max_windows` (2) windows are pulled at once, each by
-   `client.pull` (the pull behind `load_logs`: its own page sequence, deduplicated, retried
-   and repaired; its typed report says whether the count matched), each with an equal share of
+   `client.pull_arrow` (the pull behind `load_logs`: its own page sequence, deduplicated,
+   retried and repaired; its typed report says whether the count matched; its logs typed as
+   Arrow columns, written without building a DataFrame), each with an equal share of
    the client's `max_workers` requests in flight; the last window to fetch gets every request
    the windows still in flight do not hold (all of them when it runs alone, as the one window
    of a next-day sync does; a window already running keeps its share to its end). Planning runs
