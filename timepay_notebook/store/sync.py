@@ -52,10 +52,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import queue
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +71,7 @@ from ..errors import (
     redact_url,
 )
 from ..progress import Progress
+from .ahead import Ahead, last_to_fetch
 from .files import MANIFEST, Fetched, Manifest, Store, WriteStats, identity
 from .planner import Window, plan_windows
 from .result import SyncResult
@@ -312,12 +312,12 @@ class _Sync:
     # -- pulling and writing windows ---------------------------------------------------------
 
     def _pull(self, store: Store, windows: Iterator[Window]) -> None:
-        planned = _Ahead(windows, self.options.max_windows)
+        planned = Ahead(windows, self.options.max_windows)
         pool = ThreadPoolExecutor(self.options.max_windows, thread_name_prefix="timepay-window")
         pending: dict[Future[None], Window] = {}
         try:
             try:
-                for window, last in _last_to_fetch(planned):
+                for window, last in last_to_fetch(planned):
                     if not window.fetch:
                         self.verified += 1
                         store.record(window.span, None)
@@ -434,78 +434,6 @@ class _Sync:
             else None,
             failed=dict(self.failed),
         )
-
-
-_DONE = object()
-
-
-def _last_to_fetch(windows: Iterable[Window]) -> Iterator[tuple[Window, bool]]:
-    """Each window, and whether it is the last one to fetch: a window to fetch is held back
-    until the next one to fetch is planned (or planning ends); windows verified by count pass
-    at once. A planning error is raised after the window held back."""
-    held: Window | None = None
-    try:
-        for window in windows:
-            if not window.fetch:
-                yield window, False
-                continue
-            if held is not None:
-                yield held, False
-            held = window
-    except TimePayError:
-        if held is not None:
-            yield held, True
-        raise
-    if held is not None:
-        yield held, True
-
-
-class _Ahead:
-    """Iterates `items` from a thread, up to `size` items ahead of the consumer (so the
-    planner's count requests overlap with the windows being pulled). Its errors are raised to
-    the consumer."""
-
-    def __init__(self, items: Iterator[Window], size: int) -> None:
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=size)
-        self._closed = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, args=(items,), name="timepay-plan", daemon=True
-        )
-        self._thread.start()
-
-    def _run(self, items: Iterator[Window]) -> None:
-        try:
-            for item in items:
-                if not self._put(item):
-                    return
-        except BaseException as error:  # handed over to the consumer
-            self._put(error)
-            return
-        self._put(_DONE)
-
-    def _put(self, item: object) -> bool:
-        while not self._closed.is_set():
-            try:
-                self._queue.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def __iter__(self) -> Iterator[Window]:
-        while True:
-            item = self._queue.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            assert isinstance(item, Window)
-            yield item
-
-    def close(self, timeout: float) -> None:
-        """Stop planning (a count in flight is waited for up to `timeout` seconds)."""
-        self._closed.set()
-        self._thread.join(timeout)
 
 
 def _plural(n: int, noun: str) -> str:
