@@ -67,7 +67,7 @@ def test_a_sync_that_fails_part_way_keeps_what_completed_and_the_rerun_finishes(
         SandboxServer(n_logs=1200, seed=5) as srv,
         fast_client(srv, retries=1, max_workers=2) as client,
     ):
-        srv.faults = Faults(schedule=dict.fromkeys(range(60, 64), "500"))  # past every retry
+        srv.faults = Faults(pages={10: "500"})  # page 10 of a full window, past every retry
         with pytest.raises(IncompleteSyncError, match="Run the sync again") as caught:
             sync_logs(tmp_path, client=client, window_logs=100)
         partial = caught.value.result
