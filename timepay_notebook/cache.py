@@ -178,6 +178,11 @@ class ResponseCache:
             lag=self.closed_lag,
         )
 
+    def closed(self, params: Mapping[str, str]) -> bool:
+        """Whether the window of `params` is closed: its `end_time` more than `closed_lag`
+        before now in the API's time zone (see `window_closed`)."""
+        return window_closed(params, api_timezone=self.api_timezone, lag=self.closed_lag)
+
     def lookup(self, key: str) -> Stored | None:
         """The answer stored under `key`, however old (see `Stored.expired`), or None."""
         with self._lock:
@@ -344,3 +349,18 @@ def expire_after(
     local_now = (now or dt.datetime.now(ZoneInfo(api_timezone))).replace(tzinfo=None)
     closed_window = dt.datetime.fromisoformat(end) < local_now - lag
     return closed if closed_window else live
+
+
+def window_closed(
+    params: Mapping[str, str],
+    *,
+    api_timezone: str,
+    lag: dt.timedelta = CLOSED_LAG,
+    now: dt.datetime | None = None,
+) -> bool:
+    """Whether `params` has an `end_time` more than `lag` before now (in the API's zone)."""
+    end = params.get("end_time")
+    if not end:
+        return False
+    local_now = (now or dt.datetime.now(ZoneInfo(api_timezone))).replace(tzinfo=None)
+    return dt.datetime.fromisoformat(end) < local_now - lag

@@ -21,6 +21,7 @@ from .commands.dashboard import add_dashboard
 from .commands.report import add_report, report_parameters
 from .errors import IncompleteSyncError, TimePayError
 from .export import write_frame
+from .frame_cache import FrameCache
 from .presentation import to_text
 from .report import render_report
 from .sandbox import FAULT_KINDS, Drift, Faults, SandboxServer
@@ -91,13 +92,21 @@ def _parser() -> argparse.ArgumentParser:
 def _cache(args: argparse.Namespace) -> int:
     path = Path(args.cache) if args.cache else default_cache_path()
     with ResponseCache.sqlite(path) as cache:
+        frames = FrameCache.beside(cache)
+        assert frames is not None  # a cache file has a frame cache beside it
         if args.action == "clear":
-            print(f"cleared {cache.clear():,} cached answers from {path}")
+            answers, stored = cache.clear(), frames.clear()
+            print(
+                f"cleared {answers:,} cached answers and {stored:,} frame"
+                f"{'' if stored == 1 else 's'} from {path}"
+            )
         else:
-            info = cache.info()
+            info = cache.info() | frames.info()
             print(f"file: {info['file']}")
             print(f"size: {info['size_bytes']:,} bytes")
             print(f"entries: {info['entries']:,}")
+            print(f"frames: {info['frames']:,} in {info['frames_dir']}")
+            print(f"frames size: {info['frames_size_bytes']:,} bytes")
     return 0
 
 

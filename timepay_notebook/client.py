@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import threading
@@ -11,6 +12,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import pandas as pd
+import pyarrow as pa
 import requests
 import requests_cache
 
@@ -20,6 +22,7 @@ from .errors import (
     AuthenticationError,
     CountMismatchWarning,
     IncompletePullError,
+    NetworkError,
     PagingGuardWarning,
     PartialDataWarning,
     PullCancelledError,
@@ -29,16 +32,24 @@ from .errors import (
     warn_user,
 )
 from .filters import normalize_filters, warn_unknown_values, zone
+from .frame_cache import FrameCache
 from .frames import FrameBuilder
 from .limiter import AdaptiveLimit
 from .pager import OnPage, Puller, PullReport
 from .progress import Progress
 from .protocol import API_TIMEZONE, DEFAULT_BASE_URL
-from .transport import DEADLINE_FACTOR, Page, Transport, has_default_adapters, mount_pooled_adapter
+from .transport import (
+    DEADLINE_FACTOR,
+    BearerAuth,
+    Page,
+    Transport,
+    has_default_adapters,
+    mount_pooled_adapter,
+)
 
 OnError = Literal["raise", "warn"]
 TOKEN_ENV, BASE_URL_ENV = "TIMEPAY_API_TOKEN", "TIMEPAY_BASE_URL"
-_OPTIONS = ("on_error", "tz", "on_page", "max_workers", "cancel", "client")
+_OPTIONS = ("on_error", "tz", "on_page", "max_workers", "cancel", "fresh", "client")
 _BATCH = 2000  # records handed to the frame builder at a time
 
 
@@ -47,6 +58,16 @@ class Pull:
     """What `TimePayClient.pull` returns: the frame and how it was fetched."""
 
     frame: pd.DataFrame
+    report: PullReport
+
+
+@dataclass(frozen=True)
+class ArrowPull:
+    """What `TimePayClient.pull_arrow` returns: the typed Arrow columns, the object and extra
+    columns (name -> values as sent), and how the pull went."""
+
+    table: pa.Table
+    objects: dict[str, list[Any]]
     report: PullReport
 
 
@@ -69,8 +90,9 @@ class TimePayClient(Closing):
         cache: True (default) caches answers in `timepay_notebook.cache.default_cache_path()`;
             a path chooses the SQLite file; a `requests_cache.CachedSession` (or a requests-cache
             backend) lends its backend, keyed and expired as here (the session is then also the
-            HTTP session, unless `session` is given); False sends every request. See
-            `timepay_notebook.cache`.
+            HTTP session, unless `session` is given); False sends every request. With a cache
+            file, finished frames of closed windows are also kept beside it, as Parquet
+            (`timepay_notebook.frame_cache`). See `timepay_notebook.cache`.
         progress: show a progress bar; None shows one in Jupyter and terminals.
         backoff: backoff factor in seconds (waits are about backoff * 2**attempt).
         api_timezone: the zone the API's naive times are in (timezone-aware filter values are
@@ -142,6 +164,10 @@ class TimePayClient(Closing):
             closed_expire_after=self.closed_expire_after,
             closed_lag=self.closed_lag,
         )
+        self.frames = FrameCache.beside(self.cache) if self.cache is not None else None
+        self._frame_scope = FrameCache.scope(
+            self.base_url, api_timezone, BearerAuth(token).header
+        )  # a fingerprint of the token, never the token
         self._transport = Transport(
             self.session,
             self.base_url,
@@ -154,12 +180,16 @@ class TimePayClient(Closing):
         )
 
     def cache_info(self) -> dict[str, Any]:
-        """The cache file, its size in bytes and how many answers it holds."""
-        return self.cache.info() if self.cache else dict(caching.DISABLED_INFO)
+        """The cache file, its size in bytes and how many answers it holds; the frame cache's
+        directory (`frames_dir`), how many frames it holds and their size."""
+        info = self.cache.info() if self.cache else dict(caching.DISABLED_INFO)
+        frames = {"frames_dir": None, "frames": 0, "frames_size_bytes": 0}
+        return info | (self.frames.info() if self.frames else frames)
 
     def clear_cache(self) -> int:
-        """Delete every cached answer; returns how many there were."""
-        return self.cache.clear() if self.cache else 0
+        """Delete every cached answer and every cached frame; returns how many there were."""
+        frames = self.frames.clear() if self.frames else 0
+        return (self.cache.clear() if self.cache else 0) + frames
 
     def __repr__(self) -> str:
         return (
@@ -222,6 +252,7 @@ class TimePayClient(Closing):
         on_page: OnPage | None = None,
         max_workers: int | None = None,
         cancel: threading.Event | None = None,
+        fresh: bool = False,
         **filters: Any,
     ) -> pd.DataFrame:
         """Every log matching `filters`, as a typed DataFrame (`timepay_notebook.schema`).
@@ -242,6 +273,9 @@ class TimePayClient(Closing):
                 is started, answers in flight are dropped, and `PullCancelledError` is raised
                 at once (its `.partial` holds the logs fetched before). Set before the call,
                 nothing is sent.
+            fresh: answers as of now: a cached frame of a closed window is served only after
+                a `count_only` request confirms it (as when it has expired), and pages are
+                fetched from the API, not the cache (the answers are stored again).
             **filters: type, status, disposition, from_phone, phone, campaign_id, agent_id,
                 start_time, end_time.
 
@@ -256,6 +290,7 @@ class TimePayClient(Closing):
             on_page=on_page,
             max_workers=max_workers,
             cancel=cancel,
+            fresh=fresh,
         )
         if pulled.frame.empty:
             warn_unknown_values(pulled.frame.attrs["filters"])  # "Complete": did you mean ...?
@@ -270,6 +305,7 @@ class TimePayClient(Closing):
         on_page: OnPage | None = None,
         max_workers: int | None = None,
         cancel: threading.Event | None = None,
+        fresh: bool = False,
     ) -> Pull:
         """`load_logs` for code that needs to know how the pull went: a `Pull` of the frame
         and the typed `PullReport` (pages, totals, failures, repair, cancel).
@@ -278,6 +314,11 @@ class TimePayClient(Closing):
         `params()` returns pass unchanged); the options, errors and warnings are `load_logs`'.
         `sync_logs`, the explorer and the CLI pull through here and read the report, never
         `df.attrs` (which stay for users).
+
+        A closed window is looked up in the frame cache first (`FrameCache`): a fresh frame is
+        returned without a request; an expired one (or any, with `fresh`) after one `count_only`
+        request finds the same count (else the window is pulled again, its pages fresh). A
+        pull of a closed window that completed cleanly is stored there.
         """
         _check_on_error(on_error)
         if tz is not None:
@@ -286,8 +327,53 @@ class TimePayClient(Closing):
             _check_number("max_workers", max_workers, int, 1, 64)
         _check_cancel(cancel)
         wire = self.params(**params)
-        puller = self._puller(wire, max_workers, cancel)
+        frame_key = self._frame_key(wire, tz, cancel)
+        if frame_key is not None:
+            hit, fresh = self._cached_frame(frame_key, wire, tz, fresh, on_page)
+            if hit is not None:
+                return hit
+        puller = self._puller(wire, max_workers, cancel, fresh)
         builder = FrameBuilder(tz=tz, api_timezone=self.api_timezone)
+        cancelled = self._collect(puller, builder, on_page)
+        frame = builder.finish()
+        frame.attrs.update(self._attrs(wire, puller.report, tz))
+        if cancelled is not None:
+            raise PullCancelledError(str(cancelled), frame) from None
+        self._conclude(puller.report, on_error, partial=frame)
+        report = puller.report
+        clean = report.complete and not (report.count_mismatch or report.stale or report.guard_hit)
+        if frame_key is not None and self.frames is not None and clean and not builder.unparsed:
+            self.frames.store(frame_key, frame, report, api_timezone=self.api_timezone)
+        return Pull(frame, report)
+
+    def pull_arrow(
+        self,
+        params: Mapping[str, Any],
+        *,
+        on_page: OnPage | None = None,
+        max_workers: int | None = None,
+        cancel: threading.Event | None = None,
+    ) -> ArrowPull:
+        """`pull` for writers of Arrow (`sync_logs`): the typed Arrow columns and the object
+        and extra columns (`FrameBuilder.finish_arrow`), never a DataFrame; naive times, no
+        frame cache. Failed pages raise `IncompletePullError`, a cancel `PullCancelledError`
+        (neither with a `.partial`)."""
+        if max_workers is not None:
+            _check_number("max_workers", max_workers, int, 1, 64)
+        _check_cancel(cancel)
+        puller = self._puller(self.params(**params), max_workers, cancel)
+        builder = FrameBuilder(api_timezone=self.api_timezone)
+        cancelled = self._collect(puller, builder, on_page)
+        if cancelled is not None:
+            raise PullCancelledError(str(cancelled)) from None
+        self._conclude(puller.report, "raise", partial=None)
+        table, objects = builder.finish_arrow()
+        return ArrowPull(table, objects, puller.report)
+
+    def _collect(
+        self, puller: Puller, builder: FrameBuilder, on_page: OnPage | None
+    ) -> PullCancelledError | None:
+        """Every page of `puller` into `builder`, progress shown; the cancel, if one came."""
         batch: list[dict[str, Any]] = []
         cancelled: PullCancelledError | None = None
         with Progress(self.progress) as progress:
@@ -307,27 +393,80 @@ class TimePayClient(Closing):
             except PullCancelledError as error:
                 cancelled = error
         builder.add(batch)
-        frame = builder.finish()
-        frame.attrs.update(self._attrs(wire, puller.report, tz))
-        if cancelled is not None:
-            raise PullCancelledError(str(cancelled), frame) from None
-        self._conclude(puller.report, on_error, partial=frame)
-        return Pull(frame, puller.report)
+        return cancelled
+
+    def _frame_key(
+        self, params: dict[str, str], tz: str | None, cancel: threading.Event | None
+    ) -> str | None:
+        """The frame cache's key for a pull of `params`, if it is a closed window (None: the
+        frame cache is not used)."""
+        if self.frames is None or self.cache is None or not self.cache.closed(params):
+            return None
+        if cancel is not None and cancel.is_set():
+            return None  # the pull raises at once
+        return FrameCache.key(self._frame_scope, params, tz)
+
+    def _cached_frame(
+        self,
+        key: str,
+        params: dict[str, str],
+        tz: str | None,
+        fresh: bool,
+        on_page: OnPage | None,
+    ) -> tuple[Pull | None, bool]:
+        """The frame cache's answer for `key`, confirmed by a count if it expired or `fresh`;
+        else None, and whether the pull must fetch its pages fresh (the frame no longer holds)."""
+        assert self.frames is not None
+        cached = self.frames.lookup(key, tz=tz, api_timezone=self.api_timezone)
+        if cached is None:
+            return None, fresh
+        report, stale = cached.report, 0
+        if cached.expired or fresh:
+            self._transport.reset()
+            try:
+                count = self._transport.count(params, fresh=True)
+            except NetworkError:
+                count = None  # unreachable, and no stored count either
+            if self._transport.offline or count is None:
+                stale = report.pages_fetched  # the API could not confirm it
+            elif count != report.final_total:
+                return None, True  # the window changed: its cached pages did too
+            else:
+                self.frames.refresh(key)
+        report = dataclasses.replace(report, from_cache=report.pages_fetched, stale=stale)
+        frame = cached.frame
+        frame.attrs.update(
+            pages_from_cache=report.from_cache, stale_pages=stale, from_frame_cache=True
+        )
+        if on_page is not None:
+            on_page(report.pages_fetched, report.pages_fetched)
+        self._conclude(report, "raise", partial=frame)
+        return Pull(frame, report), fresh
 
     def _puller(
         self,
         params: dict[str, str],
         max_workers: int | None = None,
         cancel: threading.Event | None = None,
+        fresh: bool = False,
     ) -> Puller:
         self._transport.reset()
         limit = AdaptiveLimit(max_workers or self.max_workers)
         stop = threading.Event()
 
-        def fetch(number: int, fresh: bool) -> Page:
-            return self._transport.page(params, number, fresh, limit=limit, stop=stop)
+        def fetch(number: int, again: bool) -> Page:
+            return self._transport.page(params, number, again or fresh, limit=limit, stop=stop)
 
-        return Puller(fetch, cancel=cancel, limit=limit, stop=stop)
+        def peek(number: int) -> Page | None:
+            return self._transport.cached_page(params, number)
+
+        return Puller(
+            fetch,
+            cancel=cancel,
+            limit=limit,
+            stop=stop,
+            peek=peek if self.cache is not None and not fresh else None,
+        )
 
     def _attrs(self, params: dict[str, str], report: PullReport, tz: str | None) -> dict[str, Any]:
         mismatch = None
@@ -351,6 +490,7 @@ class TimePayClient(Closing):
             "pages_from_cache": report.from_cache,
             "stale_pages": report.stale,
             "concurrency": dict(report.concurrency),
+            "from_frame_cache": False,
             "tz": tz,
         }
 

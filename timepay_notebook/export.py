@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .store.format import json_text
+from .columnar import json_text
 
 
 def write_frame(frame: pd.DataFrame, path: str | Path) -> Path:

@@ -139,6 +139,22 @@ class FrameBuilder:
     def _count(self, name: str, n: int = 1) -> None:
         self._unparsed[name] = self._unparsed.get(name, 0) + n
 
+    @property
+    def unparsed(self) -> dict[str, int]:
+        """Column -> how many of its values could not be typed (and became missing)."""
+        return dict(self._unparsed)
+
+    def finish_arrow(self) -> tuple[pa.Table, dict[str, list[Any]]]:
+        """Everything added, without building a DataFrame: the typed Arrow columns (large
+        strings, dictionaries, timestamps, int64) and the object and extra columns as the values
+        sent; warns like `finish`. For writers that store Arrow (the Parquet store)."""
+        table = pa.concat_tables(self._tables) if self._tables else _TYPED_SCHEMA.empty_table()
+        self._tables = []
+        objects = {n: [None] * self._rows for n, d in SCHEMA.items() if d == OBJECT}
+        objects |= self._objects
+        self._warn()
+        return table, objects
+
     def finish(self) -> pd.DataFrame:
         """The typed frame of everything added; warns once about values that could not be typed."""
         table = pa.concat_tables(self._tables) if self._tables else _TYPED_SCHEMA.empty_table()

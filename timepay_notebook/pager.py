@@ -47,6 +47,7 @@ from .protocol import record_key
 from .transport import Page
 
 FetchPage = Callable[[int, bool], Page]  # (page number, fresh: bypass any cache)
+PeekPage = Callable[[int], Page | None]  # a page from a cache, without a request, or None
 OnPage = Callable[[int, int], None]  # (pages done, pages expected)
 POLL = 0.05  # seconds between looks at the cancel event while waiting for pages
 
@@ -150,6 +151,9 @@ class Puller:
             reported in `PullReport.concurrency`.
         stop: set when `pages` ends for any reason (a cancel, Ctrl-C, an error, the end):
             `fetch` gives up its retries and waits then.
+        peek: a page from a cache, read on the thread iterating `pages` before a request is
+            made for it (the cache-first pass: only the pages it lacks go to the pool), or
+            None. A page whose total is not page 1's is not taken from it.
     """
 
     def __init__(
@@ -162,8 +166,10 @@ class Puller:
         cancel: threading.Event | None = None,
         limit: AdaptiveLimit | None = None,
         stop: threading.Event | None = None,
+        peek: PeekPage | None = None,
     ) -> None:
         self.fetch = fetch
+        self.peek = peek
         self.limit = limit or AdaptiveLimit(max_workers)
         self.stop = stop or threading.Event()
         self.on_page = on_page
@@ -191,7 +197,7 @@ class Puller:
             self._pool = None
 
     def _pages(self) -> Iterator[list[dict[str, Any]]]:
-        first = self._one(1).result()
+        first = self._peek(1) or self._one(1).result()
         report = self.report
         report.total = report.final_total = first.total
         report.total_pages = first.total_pages
@@ -242,6 +248,16 @@ class Puller:
             self._check_cancel()  # an answer that came after the cancel is dropped
             if done:
                 return done
+
+    def _peek(self, number: int) -> Page | None:
+        """Page `number` from `peek`, on this thread (None: ask the pool for it)."""
+        if self.peek is None:
+            return None
+        self._check_cancel()
+        page = self.peek(number)
+        if page is None or (number > 1 and page.total != self.report.total):
+            return None
+        return page
 
     def _one(self, number: int, fresh: bool = False) -> Future[Page]:
         """Page `number` fetched on the pool while this thread waits: a done future."""
@@ -305,10 +321,13 @@ class Puller:
                 number = next(todo, None)
                 if number is None:
                     break
-                pending[self._submit(number)] = number
-            if not pending:
-                break
-            for future in self._wait(pending):
+                cached = self._peek(number)
+                if cached is not None:
+                    done[number] = cached
+                else:
+                    pending[self._submit(number)] = number
+            finished = not pending  # nothing left to request (or stopped): take what came
+            for future in self._wait(pending) if pending else ():
                 number = pending.pop(future)
                 try:
                     page = future.result()
@@ -323,6 +342,8 @@ class Puller:
                     last = page_or_none
                     yield self._take(page_or_none)
                 next_out += 1
+            if finished:
+                break
         for number in todo if self._stopped else ():
             self.report.failed_pages.setdefault(number, f"not requested: {self._stopped}")
         return last if last is not None and last.number == numbers.stop - 1 else None

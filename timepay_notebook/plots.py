@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -28,6 +27,16 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from . import presentation, summaries
 from ._docs import same_doc
+from .plot_style import (
+    CONNECTION_COLORS,
+    NO_DATA,
+    OTHER_COLOR,
+    RATE_COLORS,
+    STATUS_COLORS,
+)
+from .plot_style import new_axes as _axes
+from .plot_style import no_data as _no_data
+from .plot_style import set_titles as _titles
 
 __all__ = [
     "STATUS_COLORS",
@@ -40,12 +49,7 @@ __all__ = [
     "hourly",
 ]
 
-STATUS_COLORS = {"Completed": "#2a9d8f", "No Contact": "#e9c46a", "Failed": "#e76f51"}
-OTHER_COLOR = "#9e9e9e"
-CONNECTION_COLORS = {"connected": "#2a9d8f", "not connected": "#8d99ae"}
-RATE_COLORS = ("#264653", "#2a9d8f", "#e76f51", "#e9c46a", "#8d99ae", "#f4a261")
 OTHER = "Other"
-NO_DATA = "No data"
 
 
 def dispositions(frame: pd.DataFrame, ax: Axes | None = None, *, top: int = 15) -> Axes:
@@ -69,8 +73,12 @@ def dispositions(frame: pd.DataFrame, ax: Axes | None = None, *, top: int = 15) 
         )
     ax = _axes(ax, 8.0, 1.5 + 0.4 * max(len(values), 3))
     total = sum(values)
-    _titles(ax, f"Attempts by disposition ({_plural(total, 'attempt')})", "Number of attempts",
-            "Disposition")  # fmt: skip
+    _titles(
+        ax,
+        f"Attempts by disposition ({_plural(total, 'attempt')})",
+        "Number of attempts",
+        "Disposition",
+    )
     if not total:
         return _no_data(ax)
     positions = np.arange(len(values))
@@ -140,8 +148,14 @@ def daily(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
     for status in table.columns.drop("total"):
         values = table[status].to_numpy()
         if values.any():
-            ax.bar(x, values, bottom=bottom, width=0.8, label=status,
-                   color=STATUS_COLORS.get(status, OTHER_COLOR))  # fmt: skip
+            ax.bar(
+                x,
+                values,
+                bottom=bottom,
+                width=0.8,
+                label=status,
+                color=STATUS_COLORS.get(status, OTHER_COLOR),
+            )
             bottom = bottom + values
     locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
@@ -323,9 +337,13 @@ def campaigns(
     positions = np.arange(len(table))
     for i, rate in enumerate(rates):
         values = table[rate].to_numpy(dtype="float64")
-        bars = ax.barh(positions + (i - (len(rates) - 1) / 2) * height, np.nan_to_num(values),
-                       height=height, label=presentation.LABELS.get(rate, rate),
-                       color=RATE_COLORS[i % len(RATE_COLORS)])  # fmt: skip
+        bars = ax.barh(
+            positions + (i - (len(rates) - 1) / 2) * height,
+            np.nan_to_num(values),
+            height=height,
+            label=presentation.LABELS.get(rate, rate),
+            color=RATE_COLORS[i % len(RATE_COLORS)],
+        )
         labels = ["" if np.isnan(v) else f"{v:.0%}" for v in values]
         ax.bar_label(bars, labels=labels, padding=2, fontsize=7)
     ticks = [f"{_wrap(str(n))}\n{_plural(int(a), 'attempt')}" for n, a in table["attempts"].items()]
@@ -346,27 +364,6 @@ def _top_or_other(names: pd.Series, top: int) -> pd.Series:
     if len(ranked) <= top:
         return text
     return text.where(text.isin(ranked[:top]), OTHER)
-
-
-def _axes(ax: Axes | None, width: float, height: float) -> Axes:
-    if ax is not None:
-        return ax
-    _, new = plt.subplots(figsize=(width, min(height, 30.0)), layout="constrained")
-    return new
-
-
-def _titles(ax: Axes, title: str, xlabel: str, ylabel: str) -> None:
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-
-
-def _no_data(ax: Axes, message: str = NO_DATA) -> Axes:
-    ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center",
-            fontsize=12, color="0.4")  # fmt: skip
-    ax.set_xticks([])
-    ax.set_yticks([])
-    return ax
 
 
 def _wrap(label: str, width: int = 30) -> str:

@@ -18,7 +18,10 @@ from . import attempts as attempts_module
 from . import compliance as compliance_module
 from . import funnel as funnel_module
 from . import presentation
-from .plots import RATE_COLORS, _axes, _no_data, _titles
+from .plot_style import RATE_COLORS
+from .plot_style import new_axes as _axes
+from .plot_style import no_data as _no_data
+from .plot_style import set_titles as _titles
 
 __all__ = ["attempts", "compliance", "funnel"]
 

@@ -172,7 +172,22 @@ class Transport:
         stop: threading.Event | None = None,
     ) -> Page:
         """Page `number` of the logs matching `params`; `fresh` bypasses a stored answer."""
-        answer = self._answer({**params, "page": str(number)}, fresh, limit, stop)
+        return self._page(self._answer({**params, "page": str(number)}, fresh, limit, stop), number)
+
+    def cached_page(self, params: Mapping[str, str], number: int) -> Page | None:
+        """Page `number` from the cache, if it is stored there and not expired; never sends a
+        request (None: ask `page`)."""
+        key = self._key({**params, "page": str(number)})
+        stored = self.cache.lookup(key) if self.cache is not None and key else None
+        if stored is None or stored.expired:
+            return None
+        try:
+            return self._page(Answer(stored.body, stored.url, 0, True, False), number)
+        except APIError:
+            return None  # `page` fetches it again
+
+    def _page(self, answer: Answer, number: int) -> Page:
+        """The page an answer holds; `APIError` if it is not one."""
         body, url = answer.body, answer.url
         data, pagination = body.get("data"), body.get("pagination")
         if not isinstance(data, list) or not isinstance(pagination, Mapping):
@@ -196,9 +211,14 @@ class Transport:
             answer.stale,
         )
 
-    def count(self, params: Mapping[str, str]) -> int:
-        """How many logs match `params` (`count_only=true`)."""
-        answer = self._answer({**params, "count_only": "true"}, False, None, None)
+    @property
+    def offline(self) -> bool:
+        """Whether the API was found unreachable since the last `reset`."""
+        return self._offline is not None
+
+    def count(self, params: Mapping[str, str], fresh: bool = False) -> int:
+        """How many logs match `params` (`count_only=true`); `fresh` bypasses a stored answer."""
+        answer = self._answer({**params, "count_only": "true"}, fresh, None, None)
         total = answer.body.get("total")
         if isinstance(total, bool) or not isinstance(total, int):
             raise APIError(

@@ -284,7 +284,15 @@ def test_a_stale_snapshot_is_never_mixed_with_fresh_pages(
 def test_cache_false_and_a_given_cached_session(srv: SandboxServer, tmp_path: Path) -> None:
     with client(srv, False) as c:  # type: ignore[arg-type]
         c.load_logs(phone="8888889956")
-        assert c.cache_info() == {"enabled": False, "file": None, "size_bytes": 0, "entries": 0}
+        assert c.cache_info() == {
+            "enabled": False,
+            "file": None,
+            "size_bytes": 0,
+            "entries": 0,
+            "frames_dir": None,
+            "frames": 0,
+            "frames_size_bytes": 0,
+        }
     session = requests_cache.CachedSession(str(tmp_path / "mine"), backend="sqlite")
     with client(srv, session) as c:  # type: ignore[arg-type]
         assert c.session is session

@@ -21,7 +21,8 @@ from tests.helpers import fast_client
 from timepay_notebook.errors import IncompleteSyncError, StoreError, StoreMismatchError
 from timepay_notebook.frames import to_frame
 from timepay_notebook.sandbox import Faults, SandboxServer
-from timepay_notebook.store import SyncResult, read_store, sync_logs
+from timepay_notebook.store import SyncResult, files, read_store, sync_logs
+from timepay_notebook.store import sync as sync_module
 from timepay_notebook.store.files import MANIFEST, Store
 from timepay_notebook.store.spans import to_seconds, to_wire
 
@@ -69,7 +70,7 @@ def test_a_sync_that_fails_part_way_keeps_what_completed_and_the_rerun_finishes(
         SandboxServer(n_logs=1200, seed=5) as srv,
         fast_client(srv, retries=1, max_workers=2) as client,
     ):
-        srv.faults = Faults(schedule=dict.fromkeys(range(60, 64), "500"))  # past every retry
+        srv.faults = Faults(pages={10: "500"})  # page 10 of a full window, past every retry
         with pytest.raises(IncompleteSyncError, match="Run the sync again") as caught:
             sync_logs(tmp_path, client=client, window_logs=100)
         partial = caught.value.result
@@ -93,6 +94,8 @@ def test_a_sync_that_fails_part_way_keeps_what_completed_and_the_rerun_finishes(
 KILLED_SYNC = """
 import os, sys, timepay_notebook as tp
 from timepay_notebook.store import sync_logs
+import timepay_notebook.store.sync as sync_module
+sync_module.FLUSH_LOGS = 200  # written in batches of a few windows, so a kill finds some on disk
 with tp.TimePayClient(os.environ["T_TOKEN"], os.environ["T_URL"], cache=False, progress=False, max_workers=2) as c:
     sync_logs(sys.argv[1], client=c, window_logs=100)
 """
@@ -245,3 +248,41 @@ def test_the_summary_line_says_what_happened(tmp_path: Path) -> None:
         f"synced 120 new logs (0 fetched again, 0 removed) into {tmp_path}: 120 logs up to 2026-"
     )
     assert f"{result.requests} requests in" in result.summary()
+
+
+@pytest.mark.slow
+def test_the_last_window_gets_every_request_in_flight(tmp_path: Path) -> None:
+    with (
+        SandboxServer(n_logs=300, seed=9, latency=0.02) as srv,
+        fast_client(srv, max_workers=6) as client,
+    ):
+        result = sync_logs(tmp_path, client=client)  # one window: alone, it takes all six
+        assert result.windows_fetched == 1 and result.logs == 300
+        assert 6 // 2 < srv.stats.peak_in_flight <= 6  # more than a fixed share (3)
+        assert_store_is_the_truth(tmp_path, srv)
+
+
+@pytest.mark.slow
+def test_a_first_sync_writes_each_day_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    writes: list[Path] = []
+    write_table = files._write_table
+
+    def counted(target: Path, table: Any) -> None:
+        writes.append(target)
+        write_table(target, table)
+
+    monkeypatch.setattr(files, "_write_table", counted)
+    with SandboxServer(n_logs=1500, seed=3) as srv, fast_client(srv) as client:
+        result = sync_logs(tmp_path, client=client, window_logs=100)
+        assert result.windows_fetched >= 15  # windows of a few days each, sharing days
+        assert len(writes) == len(set(writes)) == len(list(tmp_path.glob("date=*")))
+        assert_store_is_the_truth(tmp_path, srv)
+        monkeypatch.setattr(sync_module, "FLUSH_LOGS", 300)  # batches of a few windows
+        writes.clear()
+        batched = sync_logs(tmp_path / "b", client=client, window_logs=100)
+        assert (batched.added, batched.windows_fetched) == (1500, result.windows_fetched)
+        days = len(list((tmp_path / "b").glob("date=*")))
+        # about five batches: a day is written again only when two batches share it
+        assert days <= len(writes) <= days + 2 * (1500 // 300 + 1)
+        assert len(manifest(tmp_path / "b")["covered"]) == 1  # every window recorded
+        assert_store_is_the_truth(tmp_path / "b", srv)

@@ -20,13 +20,14 @@ LAYERS: list[tuple[str, ...]] = [
     # what the API is and what outcomes mean; errors; the frame's schema
     ("_docs", "_support", "protocol", "outcomes", "intervals", "presentation", "errors", "schema"),
     # pure building blocks: filters, frames, masking; the response cache
-    ("filters", "frames", "masking", "cache", "frame_cache", "failures", "limiter"),
+    ("filters", "frames", "columnar", "masking", "cache", "failures", "limiter"),
     # HTTP
     ("transport",),
-    ("pager", "progress"),
+    ("pager", "progress", "frame_cache"),
     ("client",),
     # analyses over a frame (pure, no network)
     ("_tables", "timing", "compare", "promises", "attempts", "compliance", "funnel", "summaries"),
+    ("plot_style",),
     ("plots", "plots_collections", "excel"),
     ("accessor",),
     # the wings

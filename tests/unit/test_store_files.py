@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,9 @@ import pytest
 
 import timepay_notebook as tp
 from tests.helpers import ids
+from timepay_notebook.columnar import partition_keys, store_table, to_table
 from timepay_notebook.errors import StoreError
-from timepay_notebook.frames import to_frame
+from timepay_notebook.frames import FrameBuilder, to_frame
 from timepay_notebook.store import files as store_module
 from timepay_notebook.store import read_store
 from timepay_notebook.store.files import MANIFEST, Manifest, Store
@@ -150,3 +152,32 @@ def test_time_filters_match_whole_seconds_and_columns_keep_extras(tmp_path: Path
     extras = tp.read_store(tmp_path, columns=["meta", "attempt", "call_id"])
     assert extras["meta"].tolist() == [{"k": [i]} for i in range(4)]
     assert extras["attempt"].tolist() == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    "batch",
+    [
+        records(12),
+        [*records(5), {"message_id": "m1", "type": "whatsapp", "date": None, "note": "x"}],
+        [*records(3, duration="n/a", start_time="later"), {"call_id": "c9", "flag": True}],
+        [],
+    ],
+    ids=["calls", "whatsapp-without-date", "unparsed-values", "empty"],
+)
+def test_the_arrow_path_writes_what_the_frame_path_writes(batch: list[dict[str, Any]]) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", tp.UnparsedValuesWarning)
+        framed = FrameBuilder()
+        framed.add(batch[:4])
+        framed.add(batch[4:])
+        frame = framed.finish()
+        arrow = FrameBuilder()
+        arrow.add(batch[:4])
+        arrow.add(batch[4:])
+        table, json_columns, keys = store_table(*arrow.finish_arrow())
+    expected, expected_json = to_table(frame)
+    assert table.schema.names == expected.schema.names and json_columns == expected_json
+    for name in expected.schema.names:
+        assert table.column(name).type == expected.column(name).type, name
+        assert table.column(name).to_pylist() == expected.column(name).to_pylist(), name
+    assert keys.tolist() == partition_keys(frame).tolist()

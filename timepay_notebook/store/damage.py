@@ -20,9 +20,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..columnar import NO_START, NULL_PARTITION, PARTITION, start_seconds
 from ..errors import StoreError
 from .files import DATA_FILE, REPAIR_HINT, DayFile, Store
-from .format import NO_START, NULL_PARTITION, PARTITION, start_seconds
 from .spans import DAY, Span, subtract, to_seconds
 
 

@@ -23,13 +23,15 @@ merged: the windows completed so far), `high_water_mark` (the newest `start_time
 span to fetch again; absent in stores written before it was added), `source` (the base URL
 without credentials, for information), `created_at`, `updated_at`. Never the token.
 
-**Writes.** A window is written partition by partition: each touched day is read, merged and
-written to a hidden temporary file in its directory, then `os.replace`d over `logs.parquet`, so
-a reader sees a day's old file or its new one, never half of one. Merging a window that covers
-`start`..`end` replaces the day's logs whose start time is in that span (the window is the API's
-truth for it, so a log deleted upstream goes too) and any log with the same id (`protocol.ID_FIELDS`),
-wherever in the day: no duplicates. The window is recorded in `covered` only after its files are
-in place. One sync writes at a time (an exclusive `flock` on the lock file; not on Windows).
+**Writes.** Windows are written in batches (`write_windows`; a sync hands over the windows it
+pulled since its last write), partition by partition: each touched day is read once, merged with
+every window of the batch and written once, to a hidden temporary file in its directory, then
+`os.replace`d over `logs.parquet`, so a reader sees a day's old file or its new one, never half
+of one. Merging a window that covers `start`..`end` replaces the day's logs whose start time is in
+that span (the window is the API's truth for it, so a log deleted upstream goes too) and any log
+with the same id (`protocol.ID_FIELDS`), wherever in the day: no duplicates (within a batch, the
+window written last wins). The sync records a window in `covered` only after its batch's files
+are in place. One sync writes at a time (an exclusive `flock` on the lock file; not on Windows).
 """
 
 from __future__ import annotations
@@ -54,19 +56,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..errors import StoreError, StoreMismatchError
-from ..protocol import TIME_FILTERS
-from ..schema import SCHEMA
-from .format import (
+from ..columnar import (
     NO_START,
     NULL_PARTITION,
     PARTITION,
-    id_keys,
+    id_key_array,
     partition_keys,
     start_seconds,
+    store_table,
     to_table,
     with_partition,
 )
+from ..errors import StoreError, StoreMismatchError
+from ..protocol import TIME_FILTERS
+from ..schema import SCHEMA
 from .spans import (
     DAY,
     Span,
@@ -201,6 +204,38 @@ class WriteStats:
     newest: int | None = None
 
 
+@dataclass(frozen=True)
+class Fetched:
+    """A window's logs as the store writes them: its Arrow table (`format.to_table`), each row's
+    partition, the JSON columns, and the window's span."""
+
+    table: pa.Table
+    keys: np.ndarray
+    json_columns: frozenset[str]
+    span: Span
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, span: Span) -> Fetched:
+        """The logs of `frame` (typed as `load_logs` types it), fetched for `span`."""
+        table, json_columns = to_table(frame)
+        return cls(table, partition_keys(frame), frozenset(json_columns), span)
+
+    @classmethod
+    def of_arrow(cls, typed: pa.Table, objects: dict[str, list[Any]], span: Span) -> Fetched:
+        """The logs of a pull's Arrow columns (`TimePayClient.pull_arrow`), fetched for `span`:
+        the same table as `of` the frame they would make, without making it."""
+        table, json_columns, keys = store_table(typed, objects)
+        return cls(table, keys, frozenset(json_columns), span)
+
+    @property
+    def newest(self) -> int | None:
+        """The newest start time in it (None: no logs with one)."""
+        if not self.table.num_rows:
+            return None
+        seconds = start_seconds(self.table)
+        return int(seconds.max()) if seconds.max() >= 0 else None
+
+
 class Store:
     """A store directory and its manifest. `open` one that exists, or `create` one."""
 
@@ -325,27 +360,46 @@ class Store:
 
     def write_window(self, frame: pd.DataFrame, span: Span) -> WriteStats:
         """Merge the logs a window fetched (a `load_logs`-typed frame) into the store."""
-        table, json_columns = to_table(frame)
-        keys = partition_keys(frame)
-        new_ids = id_keys(table)
-        incoming = {k for k in new_ids if k is not None}
-        updated: set[str] = set()
+        return self.write_windows([Fetched.of(frame, span)])
+
+    def write_windows(self, windows: list[Fetched]) -> WriteStats:
+        """Merge the logs of `windows` (disjoint spans) into the store, each day read and
+        written once; what they changed, together."""
+        if not windows:
+            return WriteStats()
+        table = pa.concat_tables([w.table for w in windows], promote_options="permissive")
+        keys = np.concatenate([w.keys for w in windows])
+        new_ids = id_key_array(table)
+        repeated = pd.Series(new_ids.to_numpy(zero_copy_only=False)).duplicated(keep="last")
+        unique = ~(repeated.to_numpy() & pc.is_valid(new_ids).to_numpy(zero_copy_only=False))
+        if not unique.all():  # a log fetched by two windows of the batch: the last one's copy
+            mask = pa.array(unique)
+            table, keys, new_ids = table.filter(mask), keys[unique], new_ids.filter(mask)
+        incoming = pc.drop_null(new_ids).combine_chunks()
+        spans = [w.span for w in windows]
+        replaced: list[pa.Array] = []
         removed = 0
         with self._lock:
-            touched = set(self.keys_between(*span)) | set(keys.tolist())
-            for key in sorted(touched):
+            touched = set(keys.tolist())
+            for span in spans:
+                touched |= set(self.keys_between(*span))
+            for key in sorted(touched):  # one at a time (side by side: more memory, no faster)
                 part = table.filter(pa.array(keys == key)) if len(keys) else table
-                removed += self._merge_partition(key, part, span, incoming, updated)
+                removed += self._merge_partition(key, part, spans, incoming, replaced)
+            json_columns = set().union(*(w.json_columns for w in windows))
             self.manifest.json_columns = sorted(set(self.manifest.json_columns) | json_columns)
-        added = sum(1 for k in new_ids if k is None or k not in updated)
-        seconds = start_seconds(table) if table.num_rows else np.empty(0, dtype=np.int64)
-        newest = int(seconds.max()) if len(seconds) and seconds.max() >= 0 else None
-        return WriteStats(added, len(updated), removed, newest)
+        updated = pc.unique(pa.chunked_array(replaced, type=pa.string()))
+        fresh = pc.invert(pc.fill_null(pc.is_in(new_ids, value_set=updated), False))
+        added = int(pc.sum(fresh).as_py() or 0)
+        newest = [n for n in (w.newest for w in windows) if n is not None]
+        return WriteStats(added, len(updated), removed, max(newest) if newest else None)
 
     def _merge_partition(
-        self, key: str, part: pa.Table, span: Span, incoming: set[str], updated: set[str]
+        self, key: str, part: pa.Table, spans: list[Span], incoming: pa.Array, replaced: list[Any]
     ) -> int:
-        """Merge `part` into partition `key`; returns the stored logs removed (not replaced)."""
+        """Merge `part` into partition `key`, replacing the stored logs in `spans` and those
+        whose id is `incoming`; adds the ids replaced to `replaced`; returns the stored logs
+        removed (not replaced)."""
         target = self.path / f"{PARTITION}={key}" / DATA_FILE
         if not target.is_file():
             if part.num_rows:
@@ -353,12 +407,16 @@ class Store:
             return 0
         old = _read_table(target)
         seconds = start_seconds(old)
-        old_ids = id_keys(old)
-        replaced = np.array([k is not None and k in incoming for k in old_ids], dtype=bool)
-        drop = replaced | ((seconds >= span[0]) & (seconds <= span[1]))
+        old_ids = id_key_array(old)
+        is_replaced = pc.fill_null(pc.is_in(old_ids, value_set=incoming), False)
+        replaced_now = is_replaced.to_numpy(zero_copy_only=False)
+        in_spans = np.zeros(len(seconds), dtype=bool)
+        for start, end in spans:
+            in_spans |= (seconds >= start) & (seconds <= end)
+        drop = replaced_now | in_spans
         if not drop.any() and not part.num_rows:
             return 0
-        updated.update(k for k, r in zip(old_ids, replaced, strict=True) if r and k is not None)
+        replaced.extend(old_ids.filter(is_replaced).chunks)
         kept = old.filter(pa.array(~drop))
         merged = (
             pa.concat_tables([kept, part], promote_options="permissive") if part.num_rows else kept
@@ -369,7 +427,7 @@ class Store:
             target.unlink()
             self.manifest.files.pop(key, None)
             _remove_empty_dir(target.parent)
-        return int((drop & ~replaced).sum())
+        return int((drop & ~replaced_now).sum())
 
     def _write(self, key: str, target: Path, table: pa.Table) -> None:
         """Write a day file and record it in the manifest (saved with the window)."""

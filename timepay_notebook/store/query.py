@@ -11,10 +11,10 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from ..columnar import PARTITION, STORAGE_TYPES, from_table
 from ..schema import SCHEMA
 from .damage import damage_error, find_damage
 from .files import Store
-from .format import PARTITION, STORAGE_TYPES, from_table
 
 
 def query_store(path: str | os.PathLike[str], sql: str) -> pd.DataFrame:

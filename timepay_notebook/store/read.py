@@ -14,13 +14,13 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from ..columnar import PARTITION, from_table
 from ..errors import PartialDataWarning, warn_user
 from ..filters import normalize_filters, zone
 from ..protocol import TIME_FILTERS
 from ..schema import SCHEMA
 from .damage import damage_error, find_damage, unreadable
 from .files import NEWEST_FIRST, Store, identity
-from .format import PARTITION, from_table
 from .spans import Span, seconds_or_none, to_wire, wire_or_none
 
 _DATE = pa.timestamp("us")

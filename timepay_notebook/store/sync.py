@@ -20,14 +20,24 @@ How a sync works (the store's layout and manifest are in `.files`, the planning 
    logs; a span with a few late arrivals among stored logs is bisected around them. A next-day
    sync costs a few counts plus one page per 10 new logs.
 4. **Concurrent windows.** Up to `max_windows` (2) windows are pulled at once, each by
-   `client.pull` (the pull behind `load_logs`: its own page sequence, deduplicated, retried
-   and repaired; its typed report says whether the count matched), each with an equal share of
-   the client's `max_workers` requests in flight. Planning runs ahead in its own thread, so its
-   count requests overlap with the pulls.
-5. **Written when complete.** A window is merged into the store as soon as its pull completes
-   (deduplicated by id; it replaces what the store had in its span) and then recorded in the
-   manifest. A killed sync loses at most the windows in flight; the next sync examines what is
-   not recorded and finishes it without duplicates.
+   `client.pull_arrow` (the pull behind `load_logs`: its own page sequence, deduplicated,
+   retried and repaired; its typed report says whether the count matched; its logs typed as
+   Arrow columns, written without building a DataFrame), each with an equal share of
+   the client's `max_workers` requests in flight; the last window to fetch gets every request
+   the windows still in flight do not hold (all of them when it runs alone, as the one window
+   of a next-day sync does; a window already running keeps its share to its end). Planning runs
+   ahead in its own thread, so its count requests overlap with the pulls.
+5. **Written in batches, recorded once on disk.** A completed window's logs are kept (as Arrow)
+   until `FLUSH_LOGS` logs have come, or the windows run out; then the batch is merged into
+   the store, each day it touches read and written once (deduplicated by id; each window
+   replaces what the store had in its span), and only then are its windows recorded in the
+   manifest. The trade-off: a day is rewritten once per batch instead of once per window
+   (a first sync of 1M logs, about 11,000 logs a day: a day is written once or twice instead
+   of four to five times), for a batch's worth of memory (20,000 logs as Arrow, a few MiB) and
+   a larger loss when the process is killed: up to a batch of completed windows as well as
+   those in flight, which the next sync examines again and finishes without duplicates (a
+   window is never recorded without its logs on disk). A sync that stops (a failure, Ctrl-C)
+   first writes the windows it completed. Ids are compared column-wise (`pyarrow.compute`).
 6. **Failures.** A window whose pages still fail after every retry stops new windows from
    starting; the windows in flight finish and are stored; then `IncompleteSyncError` (an
    `IncompletePullError`) names the failed windows and carries the `SyncResult` so far.
@@ -42,7 +52,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import queue
 import threading
 import time
 from collections.abc import Iterator
@@ -51,8 +60,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
-
-import pandas as pd
 
 from ..client import TimePayClient
 from ..errors import (
@@ -64,8 +71,9 @@ from ..errors import (
     redact_url,
 )
 from ..progress import Progress
+from .ahead import Ahead, last_to_fetch
 from .damage import repair_damage
-from .files import MANIFEST, Manifest, Store, WriteStats, identity
+from .files import MANIFEST, Fetched, Manifest, Store, WriteStats, identity
 from .planner import Window, plan_windows
 from .result import SyncResult
 from .spans import DAY, Span, clip, subtract, to_seconds, to_wire
@@ -73,6 +81,7 @@ from .spans import DAY, Span, clip, subtract, to_seconds, to_wire
 OVERLAP = dt.timedelta(days=2)
 WINDOW_LOGS = 2500
 MAX_WINDOWS = 2
+FLUSH_LOGS = 20_000  # logs of completed windows kept before they are written
 OverlapCheck = Literal["count", "fetch"]
 
 
@@ -202,6 +211,10 @@ class _Sync:
         self.options = options
         # windows pulled at once share the client's requests in flight
         self.workers_per_window = max(1, client.max_workers // options.max_windows)
+        self.workers: dict[Window, int] = {}  # of the windows in flight
+        self.batch: list[tuple[Window, Fetched, bool]] = []  # completed, not yet written
+        self.batch_logs = 0
+        self.windows_written = 0
         self.stop = threading.Event()
         self.lock = threading.Lock()  # counters
         self.write_lock = threading.Lock()  # one window written at a time
@@ -313,18 +326,23 @@ class _Sync:
     # -- pulling and writing windows ---------------------------------------------------------
 
     def _pull(self, store: Store, windows: Iterator[Window]) -> None:
-        planned = _Ahead(windows, self.options.max_windows)
+        planned = Ahead(windows, self.options.max_windows)
         pool = ThreadPoolExecutor(self.options.max_windows, thread_name_prefix="timepay-window")
         pending: dict[Future[None], Window] = {}
         try:
             try:
-                for window in planned:
+                for window, last in last_to_fetch(planned):
                     if not window.fetch:
                         self.verified += 1
                         store.record(window.span, None)
                         continue
                     self._expect(window.pages)
-                    pending[pool.submit(self._window, store, window)] = window
+                    workers = self.workers_per_window
+                    if last:  # every request the windows in flight do not hold
+                        held = sum(self.workers[w] for w in pending.values())
+                        workers = max(1, self.client.max_workers - held)
+                    self.workers[window] = workers
+                    pending[pool.submit(self._window, store, window, workers)] = window
                     while len(pending) >= self.options.max_windows or (pending and self.failed):
                         self._collect(pending)
                     if self.failed:
@@ -341,11 +359,14 @@ class _Sync:
             # after a stop, the pulls of windows in flight are cancelled at once: wait for them,
             # so that no window is written once the store's lock is released
             pool.shutdown(wait=True, cancel_futures=True)
+            with self.write_lock:
+                self._flush(store)  # the windows completed: written, then recorded
 
     def _collect(self, pending: dict[Future[None], Window]) -> None:
         done, _ = wait(pending, return_when=FIRST_COMPLETED)
         for future in done:
             window = pending.pop(future)
+            self.workers.pop(window, None)
             try:
                 future.result()
             except TimePayError as error:
@@ -354,29 +375,44 @@ class _Sync:
                     pages = error.failed_pages if isinstance(error, IncompletePullError) else {}
                     self.first_pages = pages or {1: str(error)}
 
-    def _window(self, store: Store, window: Window) -> None:
-        """Pull one window and merge it into the store (in a worker thread)."""
-        frame, counted_right = self._fetch(window)
+    def _window(self, store: Store, window: Window, workers: int) -> None:
+        """Pull one window, with `workers` requests in flight, and add it to the batch to
+        write; write the batch once it is large enough (in a worker thread)."""
+        fetched, counted_right = self._fetch(window, workers)
         with self.write_lock:
-            stats = store.write_window(frame, window.span)
-            self.written.append(stats)
-            if counted_right:  # else examined again next time
-                store.record(window.span, stats.newest)
-            store.save()
+            self.batch.append((window, fetched, counted_right))
+            self.batch_logs += fetched.table.num_rows
+            if self.batch_logs >= FLUSH_LOGS:
+                self._flush(store)
 
-    def _fetch(self, window: Window) -> tuple[pd.DataFrame, bool]:
-        """The window's logs (`client.pull`), and whether they match the server's count."""
+    def _flush(self, store: Store) -> None:
+        """Write the batch of completed windows (each day once), then record them (under
+        `write_lock`)."""
+        if not self.batch:
+            return
+        batch, self.batch, self.batch_logs = self.batch, [], 0
+        self.written.append(store.write_windows([fetched for _, fetched, _ in batch]))
+        self.windows_written += len(batch)
+        for window, fetched, counted_right in batch:
+            if counted_right:  # else examined again next time
+                store.record(window.span, fetched.newest)
+        store.save()
+
+    def _fetch(self, window: Window, workers: int) -> tuple[Fetched, bool]:
+        """The window's logs, as Arrow (`client.pull_arrow`: the pull behind `load_logs`
+        without its DataFrame), and whether they match the server's count."""
         filters = {**self.filters, "start_time": window.start_time, "end_time": window.end_time}
         try:
-            pull = self.client.pull(
+            pull = self.client.pull_arrow(
                 filters,
                 on_page=self._page_done,
-                max_workers=self.workers_per_window,
+                max_workers=workers,
                 cancel=self.stop,
             )
         except PullCancelledError:
             raise SyncCancelledError(f"the sync stopped: window {window} cancelled") from None
-        return pull.frame, not pull.report.count_mismatch
+        fetched = Fetched.of_arrow(pull.table, pull.objects, window.span)
+        return fetched, not pull.report.count_mismatch
 
     def _expect(self, pages: int) -> None:
         with self.lock:
@@ -401,7 +437,7 @@ class _Sync:
             updated=sum(s.updated for s in self.written),
             removed=sum(s.removed for s in self.written),
             logs=manifest.logs,
-            windows_fetched=len(self.written),
+            windows_fetched=self.windows_written,
             windows_verified=self.verified,
             windows_failed=len(self.failed),
             count_requests=self.count_requests,
@@ -413,57 +449,6 @@ class _Sync:
             failed=dict(self.failed),
             repaired=list(self.repaired),
         )
-
-
-_DONE = object()
-
-
-class _Ahead:
-    """Iterates `items` from a thread, up to `size` items ahead of the consumer (so the
-    planner's count requests overlap with the windows being pulled). Its errors are raised to
-    the consumer."""
-
-    def __init__(self, items: Iterator[Window], size: int) -> None:
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=size)
-        self._closed = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, args=(items,), name="timepay-plan", daemon=True
-        )
-        self._thread.start()
-
-    def _run(self, items: Iterator[Window]) -> None:
-        try:
-            for item in items:
-                if not self._put(item):
-                    return
-        except BaseException as error:  # handed over to the consumer
-            self._put(error)
-            return
-        self._put(_DONE)
-
-    def _put(self, item: object) -> bool:
-        while not self._closed.is_set():
-            try:
-                self._queue.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def __iter__(self) -> Iterator[Window]:
-        while True:
-            item = self._queue.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            assert isinstance(item, Window)
-            yield item
-
-    def close(self, timeout: float) -> None:
-        """Stop planning (a count in flight is waited for up to `timeout` seconds)."""
-        self._closed.set()
-        self._thread.join(timeout)
 
 
 def _plural(n: int, noun: str) -> str:

@@ -1,4 +1,5 @@
-"""A logs frame as the store's Arrow/Parquet columns and back, dtypes intact. Pure: no I/O.
+"""A logs frame as Arrow/Parquet columns and back, dtypes intact (the store, the frame cache and
+exports use it). Pure: no I/O.
 
 Columns on disk, by their kind in `schema.SCHEMA` (plain Parquet types, so DuckDB, Spark and Dask
 read them without this package):
@@ -26,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..frames import (
+from .frames import (
     categorical_column,
     empty_frame,
     inferred_column,
@@ -34,8 +35,8 @@ from ..frames import (
     localized,
     str_types,
 )
-from ..protocol import ID_FIELDS
-from ..schema import CATEGORY, DATETIME, INT, OBJECT, SCHEMA, STR
+from .protocol import ID_FIELDS
+from .schema import CATEGORY, DATETIME, INT, OBJECT, SCHEMA, STR
 
 PARTITION = "date"
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
@@ -77,6 +78,35 @@ def to_table(frame: pd.DataFrame) -> tuple[pa.Table, set[str]]:
         else:
             arrays[name] = pa.array(series, from_pandas=True)
     return pa.table(arrays), json_columns
+
+
+def store_table(
+    typed: pa.Table, objects: dict[str, list[Any]]
+) -> tuple[pa.Table, set[str], np.ndarray]:
+    """`to_table` and `partition_keys` of the frame `FrameBuilder.finish` would build from
+    `FrameBuilder.finish_arrow`'s output, without building it: the same columns and values."""
+    arrays: dict[str, pa.Array] = {}
+    json_columns: set[str] = set()
+    for name, kind in SCHEMA.items():
+        if name == PARTITION:
+            continue
+        if kind == OBJECT:
+            arrays[name] = pa.array([json_text(v) for v in objects[name]], type=pa.string())
+            json_columns.add(name)
+        else:
+            arrays[name] = typed.column(name).cast(STORAGE_TYPES[kind])
+    for name, values in objects.items():
+        if name in SCHEMA:
+            continue
+        series = inferred_column(values)  # as `finish` types an extra field
+        if series.dtype == object:
+            arrays[name] = pa.array([json_text(v) for v in series], type=pa.string())
+            json_columns.add(name)
+        else:
+            arrays[name] = pa.array(series, from_pandas=True)
+    dates = pc.strftime(typed.column(PARTITION), format="%Y-%m-%d")
+    keys = np.asarray(dates.fill_null(NULL_PARTITION).to_numpy(zero_copy_only=False), dtype=object)
+    return pa.table(arrays), json_columns, keys
 
 
 def with_partition(table: pa.Table, key: str) -> pa.Table:
@@ -168,28 +198,38 @@ def json_text(value: object) -> str | None:
 
 
 def _decoded(column: pa.ChunkedArray | list[Any]) -> list[Any]:
-    """JSON texts (None stays missing) parsed, in one `json.loads` of the whole column."""
+    """JSON texts (None stays missing) parsed in one `json.loads` of the whole column (each
+    text is one JSON value, so joined they are one array: ten times faster than a call per
+    cell); one by one, naming the bad text, if a cell is not exactly one JSON value."""
     if isinstance(column, list):
         column = pa.chunked_array([pa.array(column, type=pa.string())])
-    texts = column.cast(pa.large_string()).fill_null("null").to_pylist()
-    values: list[Any] = json.loads("[" + ",".join(texts) + "]") if texts else []
+    texts = column.cast(pa.large_string()).to_pylist()
+    if not texts:
+        return []
+    joined = ",".join("null" if t is None else t for t in texts)
+    try:
+        values: list[Any] = json.loads("[" + joined + "]")
+    except ValueError:
+        values = []
+    if len(values) != len(texts):  # a bad text, or "1,2" in one cell shifting the rest
+        return [None if t is None else json.loads(t) for t in texts]
     return values
 
 
 def id_keys(table: pa.Table) -> list[str | None]:
     """Each row's identity as the pager keys it (`protocol.ID_FIELDS`), None without an id."""
-    names = [n for n in ID_FIELDS if n in table.column_names]
-    columns = [table.column(n).cast(pa.string()).to_pylist() for n in names]
-    if not names:
-        return [None] * table.num_rows
-    keys: list[str | None] = []
-    for values in zip(*columns, strict=True):
-        key = None
-        for name, value in zip(names, values, strict=True):
-            if value is not None and value != "":
-                key = f"{name}\x00{value}"
-                break
-        keys.append(key)
+    keys: list[str | None] = id_key_array(table).to_pylist()
+    return keys
+
+
+def id_key_array(table: pa.Table) -> pa.ChunkedArray:
+    """`id_keys` as an Arrow string column (null without an id), computed column-wise: the first
+    of `protocol.ID_FIELDS` that is present and not empty, as `name\\x00value`."""
+    keys = pa.chunked_array([pa.nulls(table.num_rows, pa.string())])
+    for name in reversed([n for n in ID_FIELDS if n in table.column_names]):
+        values = table.column(name).cast(pa.string())
+        present = pc.fill_null(pc.not_equal(values, ""), False)
+        keys = pc.if_else(present, pc.binary_join_element_wise(name, values, "\x00"), keys)
     return keys
 
 
