@@ -1,4 +1,4 @@
-"""The local Parquet store of one filter set: layout, manifest, atomic writes, and `read_store`.
+"""The local Parquet store of one filter set: layout, manifest, atomic writes, the writer's lock.
 
 Layout (plain Parquet, Hive-style partitions by the log's `date`)::
 
