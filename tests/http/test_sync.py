@@ -267,9 +267,9 @@ def test_a_first_sync_writes_each_day_once(tmp_path: Path, monkeypatch: pytest.M
     writes: list[Path] = []
     write_table = files._write_table
 
-    def counted(target: Path, table: Any) -> None:
+    def counted(target: Path, table: Any) -> int:
         writes.append(target)
-        write_table(target, table)
+        return write_table(target, table)  # the size, which the manifest records
 
     monkeypatch.setattr(files, "_write_table", counted)
     with SandboxServer(n_logs=1500, seed=3) as srv, fast_client(srv) as client:
