@@ -18,6 +18,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .presentation import ATTRS_KEY, LABELS, rate_columns
+from .attempts import by_attempt
+from .compliance import compliance
+from .funnel import funnel
+from .promises import promise_summary
 from .summaries import by_hour, disposition_summary, kpis
 
 if TYPE_CHECKING:
@@ -40,6 +44,10 @@ _BUILDERS: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
     "Dispositions": lambda frame: disposition_summary(frame),
     "Hours": lambda frame: by_hour(frame),
     "Agents": lambda frame: kpis(frame, "agent_id"),
+    "Promises": lambda frame: promise_summary(frame),
+    "Attempts": lambda frame: by_attempt(frame),
+    "Contact policy": lambda frame: compliance(frame),
+    "Funnel": lambda frame: funnel(frame),
 }
 DEFAULT_TABLES = tuple(_BUILDERS)
 NOTICE_SHEET = "Read me first"

@@ -160,7 +160,17 @@ def test_report_format_xlsx_writes_a_workbook(
         == 0
     )
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["KPIs", "Dispositions", "Hours", "Agents"]
+    assert book.sheetnames == [
+        "KPIs",
+        "Dispositions",
+        "Hours",
+        "Agents",
+        "Promises",
+        "Attempts",
+        "Contact policy",
+        "Funnel",
+    ]
+    assert book["Funnel"]["A1"].value is not None and book["Funnel"].max_row == 6  # five stages
     january = sandbox.count(start_time="2026-01-01T00:00:00", end_time="2026-01-31T23:59:59")
     kpi = book["KPIs"]
     assert kpi["B1"].value == "Attempts" and kpi["B2"].value == january
@@ -191,6 +201,6 @@ def test_a_sandbox_workbook_says_so_on_its_first_sheet(
     out = tmp_path / "sample.xlsx"
     assert main(["report", "--sandbox", "--out", str(out)]) == 0
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["Read me first", "KPIs", "Dispositions", "Hours", "Agents"]
+    assert book.sheetnames[:2] == ["Read me first", "KPIs"]
     assert str(book["Read me first"]["A1"].value).startswith("Sandbox data, not TimePay's")
     assert book["KPIs"]["B2"].value == 2450  # every log of the default sandbox

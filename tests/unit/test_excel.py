@@ -65,7 +65,16 @@ def workbook(tmp_path_factory: pytest.TempPathFactory) -> openpyxl.Workbook:
 
 
 def test_one_sheet_per_table(workbook: openpyxl.Workbook) -> None:
-    assert workbook.sheetnames == ["KPIs", "Dispositions", "Hours", "Agents"]
+    assert workbook.sheetnames == [
+        "KPIs",
+        "Dispositions",
+        "Hours",
+        "Agents",
+        "Promises",
+        "Attempts",
+        "Contact policy",
+        "Funnel",
+    ]
     assert list(DEFAULT_TABLES) == workbook.sheetnames
 
 
