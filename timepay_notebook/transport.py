@@ -43,6 +43,7 @@ from .failures import (
 )
 from .limiter import AdaptiveLimit
 from .protocol import LOGS_PATH, pages_for
+from .route import Route, prepared_url, query_url
 
 RETRY_STATUSES = frozenset({500, 502, 503, 504})  # retried like a 429 and a `success: false`
 BACKOFF_MAX = 30.0  # the longest backoff between two attempts, in seconds
@@ -157,10 +158,14 @@ class Transport:
         self._token = token
         self._offline: str | None = None  # why the API is taken to be unreachable
         self._lock = threading.Lock()
+        self._prefix = prepared_url(self.url)
+        self._route = Route.resolve(session, self.url, self._auth)
 
     def reset(self) -> None:
-        """Try the network again (call at the start of each load)."""
+        """Try the network again, with the session's settings and the environment's proxy and
+        CA settings as they are now (call at the start of each load)."""
         self._offline = None
+        self._route = Route.resolve(self.session, self.url, self._auth)
 
     def page(
         self,
@@ -242,9 +247,7 @@ class Transport:
         whole request: the URL requests would send, and the `Authorization` header."""
         if self.cache is None:
             return None
-        request = requests.PreparedRequest()
-        request.prepare_url(self.url, params)
-        return self.cache.key(str(request.url), self._auth.header)
+        return self.cache.key(query_url(self._prefix, params), self._auth.header)
 
     def _get(
         self,
@@ -300,15 +303,24 @@ class Transport:
         """One request: the answer, or `RetryableError`, or a final error."""
         started = time.monotonic()
         host = origin(self.url)
+        timeout = (self.timeout, min(self.timeout, self.deadline))
+        route = self._route
         try:
-            response = self.session.get(
-                self.url,
-                params=params,
-                auth=self._auth,
-                timeout=(self.timeout, min(self.timeout, self.deadline)),
-                stream=True,
-                **self._send_options,
-            )
+            response = None
+            if route is not None and route.usable():
+                response = route.send(query_url(self._prefix, params), timeout)
+                if response.is_redirect:  # followed as the session would
+                    response.close()
+                    response = None
+            if response is None:
+                response = self.session.get(
+                    self.url,
+                    params=params,
+                    auth=self._auth,
+                    timeout=timeout,
+                    stream=True,
+                    **self._send_options,
+                )
         except requests.RequestException as exc:
             raise network_retry(exc, host, self.timeout) from None
         with response:
