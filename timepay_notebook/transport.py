@@ -308,7 +308,7 @@ class Transport:
         try:
             response = None
             if route is not None and route.usable():
-                response = route.send(query_url(self._prefix, params), timeout)
+                response = route.send(params, timeout)
                 if response.is_redirect:  # followed as the session would
                     response.close()
                     response = None
