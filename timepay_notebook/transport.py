@@ -159,6 +159,7 @@ class Transport:
         self._offline: str | None = None  # why the API is taken to be unreachable
         self._lock = threading.Lock()
         self._prefix = prepared_url(self.url)
+        self._host = origin(self.url)
         self._route = Route.resolve(session, self.url, self._auth)
 
     def reset(self) -> None:
@@ -302,7 +303,7 @@ class Transport:
     ) -> Answer:
         """One request: the answer, or `RetryableError`, or a final error."""
         started = time.monotonic()
-        host = origin(self.url)
+        host = self._host
         timeout = (self.timeout, min(self.timeout, self.deadline))
         route = self._route
         try:
