@@ -3,7 +3,9 @@
     python benchmarks/client_cpu.py [--logs 20000] [--repeat 3]
 
 The sandbox serves from its own process, so its CPU is not counted: "CPU" is this process's
-(`time.process_time`) over the pull, divided by the pages. Two settings, each with its own
+(`time.process_time`) over the pull, divided by the pages; the sandbox's own CPU a page is
+printed too (from `/proc`), as at latency 0 the server, sharing the machine's cores, caps the
+pages a second of every client. Two settings, each with its own
 sandbox: latency 0 and 8 workers (pages/s and CPU µs a page; goal: `load_logs` >= 1.5x the
 pool's pages/s), and 20 ms a request with 32 workers (time against the bound
 `(ceil((P - 1) / K) + 1) * latency`; goal: within 1.3x). The baseline is a thread pool of K
@@ -18,15 +20,30 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import requests
 from _common import fresh_cache_dir, sandbox_process
 from requests.adapters import HTTPAdapter
 
 import timepay_notebook as tp
+
+
+def server_cpu() -> float:
+    """CPU seconds used so far by this process's children (the sandbox), from `/proc`."""
+    me, total = os.getpid(), 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me:  # ppid
+            total += int(fields[11]) + int(fields[12])  # utime + stime, in ticks
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def pool_of_requests(url: str, token: str, workers: int, pages: int) -> tuple[int, float, float]:
@@ -59,22 +76,28 @@ def pulled(url: str, token: str, workers: int) -> tuple[int, float, float]:
 
 def measure(
     logs: int, latency_ms: float, workers: int, repeat: int
-) -> dict[str, tuple[float, float]]:
-    """Median wall and CPU seconds of each method."""
+) -> dict[str, tuple[float, float, float]]:
+    """Median wall, client CPU and sandbox CPU seconds of each method."""
     pages = math.ceil(logs / 10)
-    runs: dict[str, list[tuple[float, float]]] = {"pool": [], "load_logs": []}
+    runs: dict[str, list[tuple[float, float, float]]] = {"pool": [], "load_logs": []}
     with fresh_cache_dir(), sandbox_process(logs, latency_ms) as srv:
         pulled(srv.url, srv.token, workers)  # warm up: imports, the sandbox's first pages
         for _ in range(repeat):
-            rows, wall, cpu = pool_of_requests(srv.url, srv.token, workers, pages)
-            assert rows == logs, rows
-            runs["pool"].append((wall, cpu))
-            rows, wall, cpu = pulled(srv.url, srv.token, workers)
-            assert rows == logs, rows
-            runs["load_logs"].append((wall, cpu))
+            for name in runs:
+                served = server_cpu()
+                if name == "pool":
+                    rows, wall, cpu = pool_of_requests(srv.url, srv.token, workers, pages)
+                else:
+                    rows, wall, cpu = pulled(srv.url, srv.token, workers)
+                assert rows == logs, rows
+                runs[name].append((wall, cpu, server_cpu() - served))
     return {
-        name: (statistics.median(w for w, _ in r), statistics.median(c for _, c in r))
-        for name, r in runs.items()
+        name: (
+            statistics.median(r[0] for r in rs),
+            statistics.median(r[1] for r in rs),
+            statistics.median(r[2] for r in rs),
+        )
+        for name, rs in runs.items()
     }
 
 
@@ -88,13 +111,16 @@ def main() -> None:
 
     fast = measure(args.logs, 0.0, 8, args.repeat)
     print(f"{args.logs:,} logs, {pages} pages, latency 0, 8 workers, median of {args.repeat}")
-    print(f"{'method':26} {'seconds':>8} {'pages/s':>8} {'CPU µs/page':>12} {'vs pool':>8}")
-    pool_rate = pages / fast["pool"][0]
-    for name, (wall, cpu) in fast.items():
+    print(
+        f"{'method':26} {'seconds':>8} {'pages/s':>8} {'vs pool':>8} {'CPU µs/page':>12} "
+        f"{'pool CPU / its CPU':>19} {'server µs/page':>15}"
+    )
+    pool_rate, pool_cpu = pages / fast["pool"][0], fast["pool"][1]
+    for name, (wall, cpu, served) in fast.items():
         rate = pages / wall
         print(
-            f"{labels[name]:26} {wall:8.2f} {rate:8.0f} {cpu / pages * 1e6:12.0f} "
-            f"{rate / pool_rate:7.2f}x"
+            f"{labels[name]:26} {wall:8.2f} {rate:8.0f} {rate / pool_rate:7.2f}x "
+            f"{cpu / pages * 1e6:12.0f} {pool_cpu / cpu:18.2f}x {served / pages * 1e6:15.0f}"
         )
     print("goal: load_logs >= 1.5x the pool's pages/s")
 
@@ -103,7 +129,7 @@ def main() -> None:
     bound = (math.ceil((pages - 1) / workers) + 1) * latency_ms / 1000
     print(f"\n{pages} pages, {latency_ms:g} ms latency, {workers} workers, bound {bound:.2f} s")
     print(f"{'method':26} {'seconds':>8} {'vs bound':>9} {'CPU µs/page':>12}")
-    for name, (wall, cpu) in slow.items():
+    for name, (wall, cpu, _) in slow.items():
         print(f"{labels[name]:26} {wall:8.2f} {wall / bound:8.2f}x {cpu / pages * 1e6:12.0f}")
     print("goal: load_logs within 1.3x the bound")
 

@@ -14,7 +14,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,13 +73,19 @@ class Page:
 
 @dataclass(frozen=True)
 class Answer:
-    """A JSON answer and where it came from."""
+    """A JSON answer and where it came from (`where`: the URL, safe to show, or a function
+    that makes it, called only when an error or a DEBUG line names it)."""
 
     body: dict[str, Any]
-    url: str
+    where: str | Callable[[], str]
     throttled: int = 0
     from_cache: bool = False
     stale: bool = False
+
+    @property
+    def url(self) -> str:
+        """The URL, token redacted and phone numbers masked."""
+        return self.where if isinstance(self.where, str) else self.where()
 
 
 class BearerAuth(requests.auth.AuthBase):
@@ -179,18 +185,21 @@ class Transport:
     ) -> Page:
         """Page `number` of the logs matching `params`; `fresh` bypasses a stored answer."""
         answer = self._answer({**params, "page": str(number)}, fresh, limit, stop)
-        body, url = answer.body, answer.url
+        body = answer.body
         data, pagination = body.get("data"), body.get("pagination")
         if not isinstance(data, list) or not isinstance(pagination, Mapping):
-            raise APIError(200, "the response has no 'data' list or no 'pagination' block", url)
+            raise APIError(
+                200, "the response has no 'data' list or no 'pagination' block", answer.url
+            )
         if not all(isinstance(r, dict) for r in data):
-            raise APIError(200, "the response's 'data' holds something other than logs", url)
+            raise APIError(200, "the response's 'data' holds something other than logs", answer.url)
         try:
             total = int(pagination["total"])
             total_pages = int(pagination.get("total_pages", pages_for(total)))
             has_next = bool(pagination.get("has_next", number < total_pages))
         except (KeyError, TypeError, ValueError):
-            raise APIError(200, f"unreadable pagination block: {dict(pagination)!r}", url) from None
+            message = f"unreadable pagination block: {dict(pagination)!r}"
+            raise APIError(200, message, answer.url) from None
         return Page(
             number,
             data,
@@ -283,7 +292,7 @@ class Transport:
                 raise
             if limit is not None:
                 limit.release()
-            return Answer(answer.body, answer.url, throttled)
+            return Answer(answer.body, answer.where, throttled)
 
     def _wait(self, attempt: int, retry: RetryableError) -> float:
         """Seconds before the next attempt: at least `Retry-After` (plus jitter), else backoff."""
@@ -325,35 +334,40 @@ class Transport:
         except requests.RequestException as exc:
             raise network_retry(exc, host, self.timeout) from None
         with response:
-            url = scrub(redact_url(response.url))
+            sent = response.url
+
+            def where() -> str:
+                return scrub(redact_url(sent))
+
             self._read(response, started, host, stop)
             status = response.status_code
-            elapsed = time.monotonic() - started
-            logger.debug("GET %s -> %s in %.3f s", url, status, elapsed)
+            if logger.isEnabledFor(logging.DEBUG):
+                elapsed = time.monotonic() - started
+                logger.debug("GET %s -> %s in %.3f s", where(), status, elapsed)
             if status == 429:
                 error: APIError = RateLimitError(
-                    status, f"{server_message(response, scrub)} (still rate limited)", url
+                    status, f"{server_message(response, scrub)} (still rate limited)", where()
                 )
                 raise RetryableError(
                     error, retry_after=retry_after_seconds(response), throttled=True
                 )
             if status in RETRY_STATUSES:
-                raise RetryableError(APIError(status, server_message(response, scrub), url))
+                raise RetryableError(APIError(status, server_message(response, scrub), where()))
             if status >= 400:
-                raise _status_error(status, server_message(response, scrub), url)
+                raise _status_error(status, server_message(response, scrub), where())
             try:
                 body = response.json()
             except ValueError as exc:
                 raise RetryableError(
-                    APIError(status, f"the response was not valid JSON ({exc})", url)
+                    APIError(status, f"the response was not valid JSON ({exc})", where())
                 ) from None
             if not isinstance(body, dict):
-                raise APIError(status, "the response is not a JSON object", url)
+                raise APIError(status, "the response is not a JSON object", where())
             if body.get("success") is False:
-                raise RetryableError(APIError(status, server_message(response, scrub), url))
+                raise RetryableError(APIError(status, server_message(response, scrub), where()))
             if self.cache is not None and key is not None:
                 self.cache.store(key, response, params)
-            return Answer(body, url)
+            return Answer(body, where)
 
     def _read(
         self, response: requests.Response, started: float, host: str, stop: threading.Event | None
