@@ -100,7 +100,7 @@ class Route:
         request = requests.PreparedRequest()
         request.method = "GET"
         request.url = self.prefix + query
-        request.headers = self.headers.copy()
+        request.headers = self.headers if not self.proxied else self.headers.copy()  # read only
         request.body = None
         request.hooks = {"response": []}
         request._cookies = RequestsCookieJar()  # type: ignore[attr-defined]
