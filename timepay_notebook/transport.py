@@ -135,7 +135,9 @@ class Transport:
     host, no connection in time), a stored answer is served even if stale, and the transport stays
     offline, answering from the cache only, until `reset`, so one load doesn't wait out retries per
     page. Any other failure costs the request it happened to only. `session` is any
-    `requests.Session`, used as given. Text from the server that goes into an error (a message,
+    `requests.Session`, used as given: a plain one's headers, proxies and CA settings are resolved
+    once per load (`reset`) and each request goes to its adapter's pool (`route.Route`); any other
+    session is sent through `session.get`. Text from the server that goes into an error (a message,
     an HTML title) has the token redacted, and phone numbers of the filters are masked in errors
     and DEBUG lines.
     """

@@ -92,3 +92,34 @@ def test_the_routed_send_uses_the_environment_proxy(
             client.count_logs()
         monkeypatch.setenv("NO_PROXY", "127.0.0.1")
         assert client.count_logs() == sandbox.count()
+
+
+def test_a_redirect_is_followed_as_the_session_would(sandbox: SandboxServer) -> None:
+    """An unproxied GET answered with a 307 is sent again through `session.get`, which follows
+    it as requests does: to the sandbox, here, on another port, so without the token (requests
+    drops `Authorization` when a redirect changes the origin), and the sandbox answers 401."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Redirect(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(307)
+            self.send_header("Location", sandbox.url + self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        with tp.TimePayClient(sandbox.token, url, cache=False, progress=False) as client:
+            assert client._transport._route is not None  # the direct route is taken first
+            with pytest.raises(tp.AuthenticationError) as caught:
+                client.count_logs(type="call")
+        assert caught.value.url.startswith(sandbox.url + "/api/v1/logs?")  # followed
+    finally:
+        server.shutdown()
+        server.server_close()
