@@ -376,6 +376,7 @@ class Transport:
     ) -> None:
         """Read the body of a streamed `response` a chunk at a time, within the deadline."""
         chunks: list[bytes] = []
+        raw = response.raw
         try:
             while True:
                 _check_stop(stop)
@@ -386,10 +387,12 @@ class Transport:
                             f"{self.deadline:g} s"
                         )
                     )
-                chunk = response.raw.read1(CHUNK)
+                chunk = raw.read1(CHUNK)
                 if not chunk:
                     break
                 chunks.append(chunk)
+                if getattr(raw, "length_remaining", None) == 0:  # all of Content-Length came
+                    break
         except urllib3.exceptions.ReadTimeoutError:
             raise RetryableError(NetworkError(no_answer(host, self.timeout))) from None
         except (urllib3.exceptions.HTTPError, OSError):
