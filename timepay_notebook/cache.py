@@ -134,6 +134,13 @@ class ResponseCache:
                 CacheWarning,
             )
             return None
+        except sqlite3.OperationalError as error:  # locked past the busy timeout
+            warn_user(
+                f"the cache file {path} is busy ({error}), so no cache is used for this client; "
+                "the file is left as it is",
+                CacheWarning,
+            )
+            return None
 
     @classmethod
     def sqlite(cls, path: Path, **policy: Any) -> ResponseCache:
@@ -147,6 +154,8 @@ class ResponseCache:
         try:
             return cls(_open_sqlite(path), **policy)
         except sqlite3.DatabaseError as error:
+            if not is_damage(error):
+                raise  # busy or locked by another process: the file is fine
             aside = move_aside(path)
             warn_user(
                 f"the cache file {path} is damaged ({error}); it was moved to {aside} and a new "
@@ -285,6 +294,15 @@ def _open_sqlite(path: Path) -> SQLiteCache:
         backend.close()  # type: ignore[no-untyped-call]
         raise
     return backend
+
+
+def is_damage(error: sqlite3.DatabaseError) -> bool:
+    """Whether SQLite's `error` says the file is damaged (not a database, malformed), not only
+    busy: "database is locked" is an `OperationalError`, a `DatabaseError` too."""
+    if not isinstance(error, sqlite3.OperationalError):
+        return True
+    text = str(error).lower()
+    return "malformed" in text or "not a database" in text
 
 
 def move_aside(path: Path) -> Path:

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .presentation import ATTRS_KEY, LABELS, rate_columns
 from .attempts import by_attempt
 from .compliance import compliance
 from .funnel import funnel
+from .presentation import ATTRS_KEY, LABELS, rate_columns
 from .promises import promise_summary
 from .summaries import by_hour, disposition_summary, kpis
 

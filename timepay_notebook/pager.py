@@ -37,7 +37,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Collection, Generator, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,13 +88,15 @@ class PullReport:
 class DaemonPool:
     """A thread pool whose threads are daemons, never joined: a request hung in one of them
     holds up neither `shutdown` nor the interpreter's exit (`ThreadPoolExecutor` joins its
-    threads at exit)."""
+    threads at exit). Each future, once done, is also put on `finished`, so that a waiter takes
+    what is done from a queue instead of watching every pending future."""
 
     def __init__(self, workers: int, name: str) -> None:
         self.workers = workers
         self.name = name
         self._queue: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]]
         self._queue = queue.SimpleQueue()
+        self.finished: queue.SimpleQueue[Future[Any]] = queue.SimpleQueue()
         self._threads = 0
         self._closed = False
 
@@ -132,6 +134,7 @@ class DaemonPool:
                 future.set_exception(error)
             else:
                 future.set_result(result)
+            self.finished.put(future)
 
 
 class Puller:
@@ -180,6 +183,7 @@ class Puller:
         self._expected = 0
         self._stopped: str | None = None  # why no more pages are requested (a fatal error)
         self._pool: DaemonPool | None = None
+        self._early: set[Future[Page]] = set()  # done, taken off `finished`, not yet waited for
 
     def pages(self) -> Iterator[list[dict[str, Any]]]:
         """The unseen logs of each page; raises if page 1 fails, records later failures.
@@ -241,11 +245,23 @@ class Puller:
         return self._pool.submit(self._fetch, number, fresh)
 
     def _wait(self, futures: Collection[Future[Page]]) -> set[Future[Page]]:
-        """The futures done once at least one is, looking at the cancel event every `POLL` s
-        (waking also lets a Ctrl-C that another thread received end the wait)."""
+        """The futures of `futures` done once at least one is, taken from the pool's `finished`
+        queue, looking at the cancel event every `POLL` s (waking also lets a Ctrl-C that
+        another thread received end the wait)."""
+        assert self._pool is not None, "requests are made while `pages` runs"
+        finished = self._pool.finished
         while True:
-            done, _ = wait(futures, timeout=POLL, return_when=FIRST_COMPLETED)
+            done = {f for f in self._early if f in futures}
+            try:
+                done.add(finished.get(timeout=0 if done else POLL))
+                while True:
+                    done.add(finished.get_nowait())
+            except queue.Empty:
+                pass
             self._check_cancel()  # an answer that came after the cancel is dropped
+            self._early |= {f for f in done if f not in futures}
+            done = {f for f in done if f in futures}
+            self._early -= done
             if done:
                 return done
 

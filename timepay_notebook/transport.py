@@ -14,7 +14,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +43,7 @@ from .failures import (
 )
 from .limiter import AdaptiveLimit
 from .protocol import LOGS_PATH, pages_for
+from .route import Route, prepared_url, query_url
 
 RETRY_STATUSES = frozenset({500, 502, 503, 504})  # retried like a 429 and a `success: false`
 BACKOFF_MAX = 30.0  # the longest backoff between two attempts, in seconds
@@ -72,13 +73,19 @@ class Page:
 
 @dataclass(frozen=True)
 class Answer:
-    """A JSON answer and where it came from."""
+    """A JSON answer and where it came from (`where`: the URL, safe to show, or a function
+    that makes it, called only when an error or a DEBUG line names it)."""
 
     body: dict[str, Any]
-    url: str
+    where: str | Callable[[], str]
     throttled: int = 0
     from_cache: bool = False
     stale: bool = False
+
+    @property
+    def url(self) -> str:
+        """The URL, token redacted and phone numbers masked."""
+        return self.where if isinstance(self.where, str) else self.where()
 
 
 class BearerAuth(requests.auth.AuthBase):
@@ -128,7 +135,9 @@ class Transport:
     host, no connection in time), a stored answer is served even if stale, and the transport stays
     offline, answering from the cache only, until `reset`, so one load doesn't wait out retries per
     page. Any other failure costs the request it happened to only. `session` is any
-    `requests.Session`, used as given. Text from the server that goes into an error (a message,
+    `requests.Session`, used as given: a plain one's headers, proxies and CA settings are resolved
+    once per load (`reset`) and each request goes to its adapter's pool (`route.Route`); any other
+    session is sent through `session.get`. Text from the server that goes into an error (a message,
     an HTML title) has the token redacted, and phone numbers of the filters are masked in errors
     and DEBUG lines.
     """
@@ -157,10 +166,15 @@ class Transport:
         self._token = token
         self._offline: str | None = None  # why the API is taken to be unreachable
         self._lock = threading.Lock()
+        self._prefix = prepared_url(self.url)
+        self._host = origin(self.url)
+        self._route = Route.resolve(session, self.url, self._auth)
 
     def reset(self) -> None:
-        """Try the network again (call at the start of each load)."""
+        """Try the network again, with the session's settings and the environment's proxy and
+        CA settings as they are now (call at the start of each load)."""
         self._offline = None
+        self._route = Route.resolve(self.session, self.url, self._auth)
 
     def page(
         self,
@@ -188,18 +202,21 @@ class Transport:
 
     def _page(self, answer: Answer, number: int) -> Page:
         """The page an answer holds; `APIError` if it is not one."""
-        body, url = answer.body, answer.url
+        body = answer.body
         data, pagination = body.get("data"), body.get("pagination")
         if not isinstance(data, list) or not isinstance(pagination, Mapping):
-            raise APIError(200, "the response has no 'data' list or no 'pagination' block", url)
+            raise APIError(
+                200, "the response has no 'data' list or no 'pagination' block", answer.url
+            )
         if not all(isinstance(r, dict) for r in data):
-            raise APIError(200, "the response's 'data' holds something other than logs", url)
+            raise APIError(200, "the response's 'data' holds something other than logs", answer.url)
         try:
             total = int(pagination["total"])
             total_pages = int(pagination.get("total_pages", pages_for(total)))
             has_next = bool(pagination.get("has_next", number < total_pages))
         except (KeyError, TypeError, ValueError):
-            raise APIError(200, f"unreadable pagination block: {dict(pagination)!r}", url) from None
+            message = f"unreadable pagination block: {dict(pagination)!r}"
+            raise APIError(200, message, answer.url) from None
         return Page(
             number,
             data,
@@ -262,9 +279,7 @@ class Transport:
         whole request: the URL requests would send, and the `Authorization` header."""
         if self.cache is None:
             return None
-        request = requests.PreparedRequest()
-        request.prepare_url(self.url, params)
-        return self.cache.key(str(request.url), self._auth.header)
+        return self.cache.key(query_url(self._prefix, params), self._auth.header)
 
     def _get(
         self,
@@ -299,7 +314,7 @@ class Transport:
                 raise
             if limit is not None:
                 limit.release()
-            return Answer(answer.body, answer.url, throttled)
+            return Answer(answer.body, answer.where, throttled)
 
     def _wait(self, attempt: int, retry: RetryableError) -> float:
         """Seconds before the next attempt: at least `Retry-After` (plus jitter), else backoff."""
@@ -319,54 +334,69 @@ class Transport:
     ) -> Answer:
         """One request: the answer, or `RetryableError`, or a final error."""
         started = time.monotonic()
-        host = origin(self.url)
+        host = self._host
+        timeout = (self.timeout, min(self.timeout, self.deadline))
+        route = self._route
         try:
-            response = self.session.get(
-                self.url,
-                params=params,
-                auth=self._auth,
-                timeout=(self.timeout, min(self.timeout, self.deadline)),
-                stream=True,
-                **self._send_options,
-            )
+            response = None
+            if route is not None and route.usable():
+                response = route.send(params, timeout)
+                if response.is_redirect:  # followed as the session would
+                    response.close()
+                    response = None
+            if response is None:
+                response = self.session.get(
+                    self.url,
+                    params=params,
+                    auth=self._auth,
+                    timeout=timeout,
+                    stream=True,
+                    **self._send_options,
+                )
         except requests.RequestException as exc:
             raise network_retry(exc, host, self.timeout) from None
         with response:
-            url = scrub(redact_url(response.url))
+            sent = response.url
+
+            def where() -> str:
+                return scrub(redact_url(sent))
+
             self._read(response, started, host, stop)
             status = response.status_code
-            elapsed = time.monotonic() - started
-            logger.debug("GET %s -> %s in %.3f s", url, status, elapsed)
+            if logger.isEnabledFor(logging.DEBUG):
+                elapsed = time.monotonic() - started
+                logger.debug("GET %s -> %s in %.3f s", where(), status, elapsed)
             if status == 429:
                 error: APIError = RateLimitError(
-                    status, f"{server_message(response, scrub)} (still rate limited)", url
+                    status, f"{server_message(response, scrub)} (still rate limited)", where()
                 )
                 raise RetryableError(
                     error, retry_after=retry_after_seconds(response), throttled=True
                 )
             if status in RETRY_STATUSES:
-                raise RetryableError(APIError(status, server_message(response, scrub), url))
+                raise RetryableError(APIError(status, server_message(response, scrub), where()))
             if status >= 400:
-                raise _status_error(status, server_message(response, scrub), url)
+                raise _status_error(status, server_message(response, scrub), where())
             try:
                 body = response.json()
             except ValueError as exc:
                 raise RetryableError(
-                    APIError(status, f"the response was not valid JSON ({exc})", url)
+                    APIError(status, f"the response was not valid JSON ({exc})", where())
                 ) from None
             if not isinstance(body, dict):
-                raise APIError(status, "the response is not a JSON object", url)
+                raise APIError(status, "the response is not a JSON object", where())
             if body.get("success") is False:
-                raise RetryableError(APIError(status, server_message(response, scrub), url))
+                raise RetryableError(APIError(status, server_message(response, scrub), where()))
             if self.cache is not None and key is not None:
                 self.cache.store(key, response, params)
-            return Answer(body, url)
+            return Answer(body, where)
 
     def _read(
         self, response: requests.Response, started: float, host: str, stop: threading.Event | None
     ) -> None:
         """Read the body of a streamed `response` a chunk at a time, within the deadline."""
         chunks: list[bytes] = []
+        raw = response.raw
         try:
             while True:
                 _check_stop(stop)
@@ -377,10 +407,12 @@ class Transport:
                             f"{self.deadline:g} s"
                         )
                     )
-                chunk = response.raw.read1(CHUNK)
+                chunk = raw.read1(CHUNK)
                 if not chunk:
                     break
                 chunks.append(chunk)
+                if getattr(raw, "length_remaining", None) == 0:  # all of Content-Length came
+                    break
         except urllib3.exceptions.ReadTimeoutError:
             raise RetryableError(NetworkError(no_answer(host, self.timeout))) from None
         except (urllib3.exceptions.HTTPError, OSError):

@@ -370,3 +370,40 @@ def test_default_pulls_complete_against_a_server_limiting_requests_in_flight() -
                 assert srv.stats.rate_limited == frame.attrs["throttled"] > 0
                 assert frame.attrs["concurrency"]["lowest"] <= 2
                 assert took < 20  # 150 pages; about 2 s (benchmarks/in_flight_limit.py)
+
+
+def test_a_locked_cache_file_is_not_taken_for_a_damaged_one() -> None:
+    """SQLite reports a lock as a `DatabaseError` too: only damage moves a file aside."""
+    import sqlite3
+
+    from timepay_notebook.cache import is_damage
+
+    assert not is_damage(sqlite3.OperationalError("database is locked"))
+    assert is_damage(sqlite3.DatabaseError("file is not a database"))
+    assert is_damage(sqlite3.OperationalError("database disk image is malformed"))
+
+
+def test_a_busy_cache_file_is_left_alone_and_the_client_runs_without_it(tmp_path: Path) -> None:
+    import sqlite3
+
+    cache = tmp_path / "c.sqlite"
+    with SandboxServer(n_logs=30) as srv:
+        with fast_client(srv, cache=cache) as c:
+            c.load_logs()  # a healthy file with answers in it
+        size = cache.stat().st_size
+        holder = sqlite3.connect(cache, timeout=0)
+        holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")  # nobody else may read it now
+        try:
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr("timepay_notebook.cache.BUSY_TIMEOUT_MS", 100)
+                with pytest.warns(tp.CacheWarning, match="is busy"):
+                    c = fast_client(srv, cache=cache)
+            with c:
+                assert c.cache is None
+                assert ids(c.load_logs()) == ids(srv.truth())
+        finally:
+            holder.rollback()
+            holder.close()
+    assert cache.exists() and cache.stat().st_size == size
+    assert not list(tmp_path.glob("c.sqlite.damaged-*"))

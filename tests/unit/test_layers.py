@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, ...]] = [
     # what the API is and what outcomes mean; errors; the frame's schema
     ("_docs", "_support", "protocol", "outcomes", "intervals", "presentation", "errors", "schema"),
     # pure building blocks: filters, frames, masking; the response cache
-    ("filters", "frames", "columnar", "masking", "cache", "failures", "limiter"),
+    ("filters", "frames", "columnar", "masking", "cache", "failures", "limiter", "route"),
     # HTTP
     ("transport",),
     ("pager", "progress", "frame_cache"),
