@@ -26,7 +26,7 @@ from _common import sandbox_process
 
 import timepay_notebook as tp
 
-WINDOW = {"start_time": "2026-01-01", "end_time": "2026-03-31"}  # all of the sandbox's data
+WINDOW = {"start_time": "2026-01-01", "end_time": "2026-06-30"}  # all of the sandbox's data, closed
 
 
 def load(url: str, token: str, cache: Path, workers: int) -> tuple[float, int, bool, int]:
