@@ -9,7 +9,6 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 import pandas as pd
 import pyarrow as pa
@@ -18,23 +17,24 @@ import requests_cache
 
 from . import cache as caching
 from ._support import Closing
+from .conclusions import conclude, pull_attrs
 from .errors import (
     AuthenticationError,
-    CountMismatchWarning,
-    IncompletePullError,
     NetworkError,
-    PagingGuardWarning,
-    PartialDataWarning,
     PullCancelledError,
-    StaleCacheWarning,
-    describe_pages,
     redact_url,
-    warn_user,
 )
 from .filters import normalize_filters, warn_unknown_values, zone
 from .frame_cache import FrameCache
 from .frames import FrameBuilder
 from .limiter import AdaptiveLimit
+from .options import (
+    base_url_of,
+    check_cancel,
+    check_number,
+    check_on_error,
+    seconds_of,
+)
 from .pager import OnPage, Puller, PullReport
 from .progress import Progress
 from .protocol import API_TIMEZONE, DEFAULT_BASE_URL
@@ -125,18 +125,18 @@ class TimePayClient(Closing):
         closed_lag: dt.timedelta | float = caching.CLOSED_LAG,
         session: requests.Session | None = None,
     ) -> None:
-        self.base_url = _base_url(base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL)
+        self.base_url = base_url_of(base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL)
         token = token if token is not None else os.environ.get(TOKEN_ENV)
         if not token or not token.strip():
             raise AuthenticationError(None, "no API token", self.base_url)
         if any(c.isspace() for c in token.strip()) or token != token.strip():
             raise AuthenticationError(None, "the API token contains whitespace", self.base_url)
-        _check_number("max_workers", max_workers, int, 1, 64)
-        _check_number("timeout", timeout, (int, float), 0.001, None)
-        _check_number("retries", retries, int, 0, 50)
-        _check_number("backoff", backoff, (int, float), 0, 60)
+        check_number("max_workers", max_workers, int, 1, 64)
+        check_number("timeout", timeout, (int, float), 0.001, None)
+        check_number("retries", retries, int, 0, 50)
+        check_number("backoff", backoff, (int, float), 0, 60)
         if deadline is not None:
-            _check_number("deadline", deadline, (int, float), 0.001, None)
+            check_number("deadline", deadline, (int, float), 0.001, None)
         self.max_workers = max_workers
         self.timeout = float(timeout)
         self.deadline = float(deadline) if deadline is not None else DEADLINE_FACTOR * self.timeout
@@ -144,9 +144,9 @@ class TimePayClient(Closing):
         self.progress = progress
         self.api_timezone = api_timezone
         zone(api_timezone)  # an unknown zone fails here
-        self.expire_after = _seconds("expire_after", expire_after)
-        self.closed_expire_after = _seconds("closed_expire_after", closed_expire_after)
-        self.closed_lag = _seconds("closed_lag", closed_lag)
+        self.expire_after = seconds_of("expire_after", expire_after)
+        self.closed_expire_after = seconds_of("closed_expire_after", closed_expire_after)
+        self.closed_lag = seconds_of("closed_lag", closed_lag)
         if session is not None and not isinstance(session, requests.Session):
             raise TypeError(f"session must be a requests.Session, got {type(session).__name__}")
         if session is None and isinstance(cache, requests_cache.CachedSession):
@@ -231,8 +231,8 @@ class TimePayClient(Closing):
         `load_logs`. Failed pages raise `IncompletePullError` at the end (or warn, with
         `on_error="warn"`); a set `cancel` event raises `PullCancelledError`.
         """
-        _check_on_error(on_error)
-        _check_cancel(cancel)
+        check_on_error(on_error)
+        check_cancel(cancel)
         return self._stream(self.params(**filters), on_error, cancel)
 
     def _stream(
@@ -242,7 +242,7 @@ class TimePayClient(Closing):
         with Progress(self.progress) as progress:
             puller.on_page = progress.update
             yield from (records for records in puller.pages() if records)
-        self._conclude(puller.report, on_error, partial=None)
+        conclude(puller.report, on_error, partial=None)
 
     def load_logs(
         self,
@@ -320,12 +320,12 @@ class TimePayClient(Closing):
         request finds the same count (else the window is pulled again, its pages fresh). A
         pull of a closed window that completed cleanly is stored there.
         """
-        _check_on_error(on_error)
+        check_on_error(on_error)
         if tz is not None:
             zone(tz)
         if max_workers is not None:
-            _check_number("max_workers", max_workers, int, 1, 64)
-        _check_cancel(cancel)
+            check_number("max_workers", max_workers, int, 1, 64)
+        check_cancel(cancel)
         wire = self.params(**params)
         frame_key = self._frame_key(wire, tz, cancel)
         if frame_key is not None:
@@ -336,10 +336,10 @@ class TimePayClient(Closing):
         builder = FrameBuilder(tz=tz, api_timezone=self.api_timezone)
         cancelled = self._collect(puller, builder, on_page)
         frame = builder.finish()
-        frame.attrs.update(self._attrs(wire, puller.report, tz))
+        frame.attrs.update(pull_attrs(wire, puller.report, tz, self.base_url))
         if cancelled is not None:
             raise PullCancelledError(str(cancelled), frame) from None
-        self._conclude(puller.report, on_error, partial=frame)
+        conclude(puller.report, on_error, partial=frame)
         report = puller.report
         clean = report.complete and not (report.count_mismatch or report.stale or report.guard_hit)
         if frame_key is not None and self.frames is not None and clean and not builder.unparsed:
@@ -359,14 +359,14 @@ class TimePayClient(Closing):
         frame cache. Failed pages raise `IncompletePullError`, a cancel `PullCancelledError`
         (neither with a `.partial`)."""
         if max_workers is not None:
-            _check_number("max_workers", max_workers, int, 1, 64)
-        _check_cancel(cancel)
+            check_number("max_workers", max_workers, int, 1, 64)
+        check_cancel(cancel)
         puller = self._puller(self.params(**params), max_workers, cancel)
         builder = FrameBuilder(api_timezone=self.api_timezone)
         cancelled = self._collect(puller, builder, on_page)
         if cancelled is not None:
             raise PullCancelledError(str(cancelled)) from None
-        self._conclude(puller.report, "raise", partial=None)
+        conclude(puller.report, "raise", partial=None)
         table, objects = builder.finish_arrow()
         return ArrowPull(table, objects, puller.report)
 
@@ -440,7 +440,7 @@ class TimePayClient(Closing):
         )
         if on_page is not None:
             on_page(report.pages_fetched, report.pages_fetched)
-        self._conclude(report, "raise", partial=frame)
+        conclude(report, "raise", partial=frame)
         return Pull(frame, report), fresh
 
     def _puller(
@@ -468,92 +468,6 @@ class TimePayClient(Closing):
             peek=peek if self.cache is not None and not fresh else None,
         )
 
-    def _attrs(self, params: dict[str, str], report: PullReport, tz: str | None) -> dict[str, Any]:
-        mismatch = None
-        if report.count_mismatch:
-            mismatch = {"server_total": report.final_total, "unique_logs": report.unique}
-        return {
-            "filters": dict(params),
-            "base_url": redact_url(self.base_url),
-            "fetched_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "total": report.final_total,
-            "total_at_start": report.total,
-            "pages_fetched": report.pages_fetched,
-            "duplicates_dropped": report.duplicates,
-            "data_moved": report.moved,
-            "second_pass": report.repaired,
-            "complete": report.complete,
-            "cancelled": report.cancelled,
-            "failed_pages": dict(report.failed_pages),
-            "count_mismatch": mismatch,
-            "throttled": report.throttled,
-            "pages_from_cache": report.from_cache,
-            "stale_pages": report.stale,
-            "concurrency": dict(report.concurrency),
-            "from_frame_cache": False,
-            "tz": tz,
-        }
-
-    def _conclude(
-        self, report: PullReport, on_error: OnError, partial: pd.DataFrame | None
-    ) -> None:
-        """Raise or warn about what went wrong in a finished pull."""
-        if report.refused is not None:
-            raise _refused(report, partial)
-        if report.stale:
-            warn_user(
-                f"the API could not be reached, so {report.stale} of {report.pages_fetched} "
-                "page(s) came from the cache past their expiry: the data may be out of date",
-                StaleCacheWarning,
-            )
-        if report.guard_hit:
-            warn_user(
-                "the server kept saying has_next past the pages it announced; the pull stopped "
-                "there, and more logs may exist",
-                PagingGuardWarning,
-            )
-        if report.failed_pages:
-            if on_error == "raise":
-                raise IncompletePullError(report.failed_pages, partial)
-            warn_user(
-                f"{len(report.failed_pages)} page(s) failed after every retry "
-                f"({describe_pages(report.failed_pages)}); returning the {report.unique:,} logs "
-                "that were fetched (see .attrs['failed_pages'])",
-                PartialDataWarning,
-            )
-        elif report.count_mismatch:
-            moved = (
-                f" The data changed during the pull (total {report.total:,} at the start)"
-                + ("; a second pass in page order was made." if report.repaired else ".")
-                if report.moved
-                else ""
-            )
-            warn_user(
-                f"the server reported {report.final_total:,} logs but {report.unique:,} unique "
-                f"logs were fetched ({report.duplicates:,} duplicates dropped).{moved}",
-                CountMismatchWarning,
-            )
-
-
-def _refused(report: PullReport, partial: pd.DataFrame | None) -> AuthenticationError:
-    """The token was refused mid-pull: what happened, whatever `on_error` says."""
-    error = report.refused
-    assert error is not None
-    failed = report.failed_pages
-    unasked = sum(1 for why in failed.values() if why.startswith("not requested"))
-    refused = describe_pages(
-        [n for n, why in failed.items() if not why.startswith("not requested")]
-    )
-    other = len(failed) - unasked - len(refused.split(", "))
-    expected = max(report.total_pages, report.pages_fetched + len(failed))
-    message = (
-        f"the token was refused ({error.reason}) on page(s) {refused}, in the middle of the pull: "
-        f"{report.pages_fetched:,} of {expected:,} page(s) were fetched and {unasked:,} not "
-        "requested (a refused token is not retried)"
-        + (f"; {other} other page(s) failed" if other > 0 else "")
-    )
-    return AuthenticationError(error.status, message, error.url, partial)
-
 
 def load_logs(*, client: TimePayClient | None = None, **filters: Any) -> pd.DataFrame:
     """`TimePayClient.load_logs` on `client`, or on a client built from the environment."""
@@ -569,47 +483,3 @@ def count_logs(*, client: TimePayClient | None = None, **filters: Any) -> int:
         return client.count_logs(**filters)
     with TimePayClient() as default:
         return default.count_logs(**filters)
-
-
-def _base_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(
-            f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL!r}, got {url!r}"
-        )
-    if parts.query or parts.fragment:
-        raise ValueError(f"base_url must not have a query or fragment, got {redact_url(url)!r}")
-    return url.strip().rstrip("/")
-
-
-def _check_cancel(cancel: object) -> None:
-    if cancel is not None and not callable(getattr(cancel, "is_set", None)):
-        raise TypeError(f"cancel must be a threading.Event (or None), got {cancel!r}")
-
-
-def _check_on_error(on_error: str) -> None:
-    if on_error not in ("raise", "warn"):
-        raise ValueError(f"on_error must be 'raise' or 'warn', got {on_error!r}")
-
-
-def _check_number(
-    name: str, value: object, kind: type | tuple[type, ...], low: float, high: float | None
-) -> None:
-    if isinstance(value, bool) or not isinstance(value, kind):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    number = float(value)  # type: ignore[arg-type]
-    if number < low or (high is not None and number > high):
-        bound = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
-        raise ValueError(f"{name} must be {bound}, got {value!r}")
-
-
-def _seconds(name: str, value: dt.timedelta | float) -> dt.timedelta:
-    if isinstance(value, dt.timedelta):
-        seconds = value.total_seconds()
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = float(value)
-    else:
-        raise TypeError(f"{name} must be seconds or a timedelta, got {value!r}")
-    if seconds <= 0:
-        raise ValueError(f"{name} must be positive, got {value!r}")
-    return dt.timedelta(seconds=seconds)

@@ -20,10 +20,20 @@ LAYERS: list[tuple[str, ...]] = [
     # what the API is and what outcomes mean; errors; the frame's schema
     ("_docs", "_support", "protocol", "outcomes", "intervals", "presentation", "errors", "schema"),
     # pure building blocks: filters, frames, masking; the response cache
-    ("filters", "frames", "columnar", "masking", "cache", "failures", "limiter", "route"),
+    (
+        "filters",
+        "frames",
+        "columnar",
+        "masking",
+        "cache",
+        "failures",
+        "limiter",
+        "route",
+        "options",
+    ),
     # HTTP
     ("transport",),
-    ("pager", "progress", "frame_cache"),
+    ("pager", "progress", "frame_cache", "conclusions"),
     ("client",),
     # analyses over a frame (pure, no network)
     ("_tables", "timing", "compare", "promises", "attempts", "compliance", "funnel", "summaries"),
