@@ -14,27 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import CHROMIUM_ARGS, free_port
 from timepay_notebook.sandbox import SandboxServer
 
 pytestmark = pytest.mark.slow  # kernels and browsers: `pytest -m "not slow"` skips them
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for_port(port: int, timeout: float = 60) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tests.helpers import CHROMIUM_ARGS
 from timepay_notebook.cli import main
 from timepay_notebook.errors import ReportError
 from timepay_notebook.report.render import (
@@ -322,14 +323,3 @@ def test_the_report_in_a_real_browser(report: Path, capsys: pytest.CaptureFixtur
     assert shot.stat().st_size > 10_000
     with capsys.disabled():
         print(f"\n[artifact] report screenshot: {shot}")
-
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]

@@ -8,7 +8,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -20,18 +19,11 @@ from pathlib import Path
 import pytest
 
 import timepay_notebook as tp
-from tests.helpers import answer, fast_client, hang, ids, tiny_server
+from tests.helpers import answer, fast_client, free_port, hang, ids, tiny_server
 from timepay_notebook.cli import main
 from timepay_notebook.sandbox import Faults, SandboxServer
 
 TOKEN = "tp_live_4f9a1c2b7d0e8a6f3b5c9d1e7"  # 31 characters, as in the issue
-
-
-def free_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on (connections to it are refused)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 # -- 1. a page that keeps failing costs that page only -----------------------------------------
