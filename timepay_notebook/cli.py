@@ -217,6 +217,8 @@ def _sandbox_flags(p: argparse.ArgumentParser, *, port: int, latency_ms: float) 
     g.add_argument("--drift-count", type=int, default=1, help="logs added each time")
     g.add_argument("--max-in-flight", type=int, help="concurrent requests before 429")
     g.add_argument("--max-per-second", type=float, help="requests a second before 429")
+    g.add_argument("--gzip", action="store_true", help="compress answers when gzip is accepted")
+    g.add_argument("--chunked", action="store_true", help="send bodies in chunked coding")
 
 
 def _make_sandbox(args: argparse.Namespace) -> SandboxServer:
@@ -235,6 +237,8 @@ def _make_sandbox(args: argparse.Namespace) -> SandboxServer:
         drift=Drift(args.drift_every, args.drift_count) if args.drift_every else None,
         max_in_flight=args.max_in_flight,
         max_per_second=args.max_per_second,
+        gzip=args.gzip,
+        chunked=args.chunked,
     )
 
 

@@ -7,13 +7,15 @@ request to the session's own adapter, with the same headers, proxies, TLS verifi
 client certificate the session would have used: the caller's session is still the one that
 sends. It is only taken for a plain `requests.Session` whose adapter for the URL is a plain
 `HTTPAdapter`, with no session cookies, params or hooks; any other session is sent through
-`session.get` as given (see `Route.resolve`).
+`session.get` as given (see `Route.resolve`). Unproxied, a GET is framed by `wire.wire_get` on
+the pool's own connections when the session's adapter retries nothing itself and its
+`Accept-Encoding` asks only for codings `wire` decodes (requests' default does).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import urlencode
 
@@ -24,6 +26,8 @@ from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers, select_proxy
 from urllib3 import HTTPConnectionPool, exceptions
 from urllib3.util import Timeout
+
+from .wire import WIRE_CODINGS, host_header, wire_get
 
 
 def query_url(prefix: str, params: Mapping[str, str]) -> str:
@@ -51,12 +55,13 @@ class Route:
 
     session: requests.Session
     adapter: HTTPAdapter
-    headers: CaseInsensitiveDict[str]
+    headers: CaseInsensitiveDict[str] = field(repr=False)  # with the Authorization header
     settings: dict[str, Any]  # proxies, verify, cert, as `merge_environment_settings` gave them
     prefix: str  # the endpoint's URL as requests prepares it
     path: str  # its path, sent to the pool
     proxied: bool
     _pool: HTTPConnectionPool | None = None
+    _head: bytes | None = field(default=None, repr=False)  # `wire_get`'s header lines
 
     @classmethod
     def resolve(
@@ -125,20 +130,15 @@ class Route:
             verify_cert: Any = self.adapter.cert_verify  # untyped in requests' stubs
             verify_cert(found, self.prefix, settings["verify"], settings["cert"])
             pool = self._pool = cast(HTTPConnectionPool, found)
+            if self._wire_ready():
+                fields = "".join(f"{k}: {v}\r\n" for k, v in self.headers.items())
+                self._head = f"Host: {host_header(pool)}\r\n{fields}\r\n".encode("latin-1")
+        raw: Any
         try:
-            raw = pool.urlopen(
-                method="GET",
-                url=self.path + query,
-                body=None,
-                headers=request.headers,
-                redirect=False,
-                assert_same_host=False,
-                preload_content=False,
-                decode_content=False,
-                retries=self.adapter.max_retries,
-                timeout=Timeout(connect=timeout[0], read=timeout[1]),
-                chunked=False,
-            )
+            if self._head is not None:
+                raw = wire_get(pool, self.path + query, self._head, timeout)
+            else:
+                raw = self._pooled(pool, request, query, timeout)
         except Exception as error:
             raise _as_requests_error(error, request) from error
         response = requests.Response()
@@ -153,6 +153,35 @@ class Route:
         response.request = request
         response.connection = self.adapter
         return response
+
+    def _wire_ready(self) -> bool:
+        """Whether `wire_get` sends as the pool would: the adapter retries nothing itself,
+        and every coding the session asks for is one `wire` decodes."""
+        asked = self.headers.get("Accept-Encoding", "")
+        codings = {c.split(";")[0].strip().lower() for c in asked.split(",") if c.strip()}
+        return self.adapter.max_retries.total == 0 and codings <= WIRE_CODINGS
+
+    def _pooled(
+        self,
+        pool: HTTPConnectionPool,
+        request: requests.PreparedRequest,
+        query: str,
+        timeout: tuple[float, float],
+    ) -> Any:
+        """The GET through the pool's `urlopen`, as `HTTPAdapter.send` makes it."""
+        return pool.urlopen(
+            method="GET",
+            url=self.path + query,
+            body=None,
+            headers=request.headers,
+            redirect=False,
+            assert_same_host=False,
+            preload_content=False,
+            decode_content=False,
+            retries=self.adapter.max_retries,
+            timeout=Timeout(connect=timeout[0], read=timeout[1]),
+            chunked=False,
+        )
 
 
 def _as_requests_error(error: Exception, request: requests.PreparedRequest) -> Exception:

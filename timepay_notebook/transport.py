@@ -407,7 +407,7 @@ class Transport:
                             f"{self.deadline:g} s"
                         )
                     )
-                chunk = raw.read1(CHUNK)
+                chunk = raw.read1(CHUNK, decode_content=True)  # gzip as requests would
                 if not chunk:
                     break
                 chunks.append(chunk)

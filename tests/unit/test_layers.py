@@ -28,6 +28,7 @@ LAYERS: list[tuple[str, ...]] = [
         "cache",
         "failures",
         "limiter",
+        "wire",
         "route",
         "options",
     ),

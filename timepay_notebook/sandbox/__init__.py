@@ -75,6 +75,8 @@ Knobs for tests and benchmarks (each one tested over HTTP in `tests/test_sandbox
 - `Drift`: logs arriving every N requests, at the front or anywhere in the span.
 - `max_in_flight` and `max_per_second`: 429 (with `Retry-After`) past them.
 - `always_has_next`: a broken server that never ends.
+- `gzip` (answers compressed when the request accepts gzip, as most servers do) and `chunked`
+  (bodies in chunked transfer coding, 4 KiB chunks, with no `Content-Length`).
 - `stats`, `request_log` and `reset_stats()`: what the server received (never the token).
 """
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-import uuid
 from typing import Any
 
 import numpy as np
@@ -21,6 +20,8 @@ from .population import Population, Rows
 from .query import format_time
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+# Two digits at a time, least significant first: `_PAIRS[n]` for n < 62**2.
+_PAIRS = [low + high for high in _BASE62 for low in _BASE62]
 _PTP = vocab.DISPOSITION_CODE["Promise to Pay"]
 
 
@@ -28,9 +29,11 @@ def base62(data: bytes, length: int) -> str:
     """`data` as a fixed-length base-62 string."""
     number = int.from_bytes(data, "big")
     chars = []
-    for _ in range(length):
-        number, digit = divmod(number, 62)
-        chars.append(_BASE62[digit])
+    for _ in range(length // 2):  # two digits a step: half the big-integer divisions
+        number, pair = divmod(number, 3844)
+        chars.append(_PAIRS[pair])
+    if length % 2:
+        chars.append(_BASE62[number % 62])
     return "".join(chars)
 
 
@@ -79,9 +82,10 @@ class RecordRenderer:
             record["call_id"] = base62(digest[:16], 22)
         else:
             record["message_id"] = "wamid." + base62(digest[:24], 32)
+        started = format_time(start)
         record |= {
-            "date": format_time(start)[:10],
-            "start_time": format_time(start),
+            "date": started[:10],
+            "start_time": started,
             "end_time": format_time(start + end_offset),
             "campaign_name": camp.name,
             "campaign_id": camp.id,
@@ -131,7 +135,11 @@ _COLUMNS = (
 
 
 def _uuid(data: bytes) -> str:
-    return str(uuid.UUID(bytes=data, version=4))
+    """`str(uuid.UUID(bytes=data, version=4))`, without building a `UUID`."""
+    h = (
+        data[:6] + bytes([data[6] & 0x0F | 0x40, data[7], data[8] & 0x3F | 0x80]) + data[9:16]
+    ).hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _message_status(status: int, bits: int) -> str:

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from email.utils import formatdate
+from gzip import compress as gzip_compress
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +31,8 @@ class Reply:
         on_done: called once, with this reply, when the request is finished (before the body
             goes out, or when nothing could be sent).
         stopping: set when the server stops; ends a hang or a trickle early.
+        gzip: compress the body (`Content-Encoding: gzip`), as most servers do when asked.
+        chunked: send the body in chunked transfer coding (4 KiB chunks), not by length.
     """
 
     def __init__(
@@ -37,8 +40,13 @@ class Reply:
         h: BaseHTTPRequestHandler,
         on_done: Callable[[Reply], None] | None = None,
         stopping: threading.Event | None = None,
+        *,
+        gzip: bool = False,
+        chunked: bool = False,
     ) -> None:
         self.h = h
+        self.gzip = gzip
+        self.chunked = chunked
         self._on_done: Callable[[Reply], None] | None = on_done
         self.stopping = stopping or threading.Event()
         self.status = 0
@@ -65,11 +73,23 @@ class Reply:
         h = self.h
         h.send_response(status)
         h.send_header("Content-Type", f"{content_type}; charset=utf-8")
-        h.send_header("Content-Length", str(len(body)))
+        if self.gzip:
+            body = gzip_compress(body, compresslevel=5)
+            h.send_header("Content-Encoding", "gzip")
+        chunked = self.chunked and not self.trickle
+        if chunked:
+            h.send_header("Transfer-Encoding", "chunked")
+        else:
+            h.send_header("Content-Length", str(len(body)))
         for name, value in headers.items():
             h.send_header(name, value)
         self.account()
         h.end_headers()
+        if chunked:
+            step = 4096
+            pieces = [body[i : i + step] for i in range(0, len(body), step)]
+            h.wfile.write(b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces) + b"0\r\n\r\n")
+            return
         if not self.trickle:
             h.wfile.write(body)
             return

@@ -80,6 +80,8 @@ class SandboxServer:
         max_in_flight: requests served at once; more are answered 429 at once.
         max_per_second: requests a second (token bucket); more are answered 429.
         always_has_next: a broken server whose pages always say `has_next: true`.
+        gzip: answers compressed with gzip when the request accepts it (most servers do).
+        chunked: bodies sent in chunked transfer coding instead of with a `Content-Length`.
         start_date: first day of the data (`YYYY-MM-DD`).
         days: how many days the data spans.
     """
@@ -98,6 +100,8 @@ class SandboxServer:
         max_in_flight: int | None = None,
         max_per_second: float | None = None,
         always_has_next: bool = False,
+        gzip: bool = False,
+        chunked: bool = False,
         start_date: str = "2026-01-01",
         days: int = 90,
     ) -> None:
@@ -118,6 +122,8 @@ class SandboxServer:
         self.latency = latency
         self.drift = drift
         self.always_has_next = always_has_next
+        self.gzip = gzip
+        self.chunked = chunked
         self.max_in_flight = max_in_flight
         self._limiter = RateLimiter(max_per_second) if max_per_second else None
         self._faults = FaultInjector(faults or Faults())
@@ -265,7 +271,14 @@ class SandboxServer:
             c.in_flight += 1
             c.peak = max(c.peak, c.in_flight)
             over = self.max_in_flight is not None and c.in_flight > self.max_in_flight
-        reply = Reply(h, self._account, h.server.stopping)
+        accepts_gzip = "gzip" in h.headers.get("Accept-Encoding", "").lower()
+        reply = Reply(
+            h,
+            self._account,
+            h.server.stopping,
+            gzip=self.gzip and accepts_gzip,
+            chunked=self.chunked,
+        )
         try:
             self._serve(h, reply, over)
         except Exception:  # pragma: no cover - a bug in the sandbox; still answer in JSON
@@ -366,15 +379,57 @@ class SandboxServer:
         return self._tokens.get(token.strip())
 
 
+_MAX_LINE = 65536  # longest header line, and most header lines, as `http.client` allows
+_MAX_HEADERS = 100
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "TimePaySandbox/1"
     timeout = 60  # an idle keep-alive connection is closed after this
     disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms stalls
     server: _HTTPServer
+    raw_requestline: bytes  # set by `handle_one_request`
 
     def do_GET(self) -> None:
         self.server.sandbox._handle(self)
+
+    def parse_request(self) -> bool:
+        """`BaseHTTPRequestHandler.parse_request` for a plain `METHOD /path HTTP/1.x`, with
+        the headers split by hand rather than by the email parser (the sandbox answers
+        thousands of requests a second, on the cores its clients use); any other request line
+        as the standard library parses it."""
+        words = self.raw_requestline.split()
+        if len(words) != 3 or words[2] not in (b"HTTP/1.1", b"HTTP/1.0"):
+            return super().parse_request()
+        self.requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        command, path, version = (w.decode("iso-8859-1") for w in words)
+        self.command, self.request_version = command, version
+        self.path = "/" + path.lstrip("/") if path.startswith("//") else path
+        headers = self.MessageClass()
+        for _ in range(_MAX_HEADERS + 1):
+            line = self.rfile.readline(_MAX_LINE + 1)
+            if len(line) > _MAX_LINE:
+                self.send_error(431, "Line too long")
+                return False
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, colon, value = line.decode("iso-8859-1").partition(":")
+            if not colon or name[:1] in (" ", "\t"):
+                self.send_error(400, "Bad header line")
+                return False
+            headers[name] = value.strip()
+        else:
+            self.send_error(431, "Too many headers")
+            return False
+        self.headers = headers
+        connection = headers.get("Connection", "").lower()
+        self.close_connection = version != "HTTP/1.1" or connection == "close"
+        if connection == "keep-alive":
+            self.close_connection = False
+        if version == "HTTP/1.1" and headers.get("Expect", "").lower() == "100-continue":
+            return self.handle_expect_100()
+        return True
 
     def _not_allowed(self) -> None:
         Reply(self).error(405, "method_not_allowed", f"{self.command} is not allowed; use GET")
