@@ -58,9 +58,10 @@ sequence in time:
   loans whose first four calls fall on one day.
 - Logs added later (`add_logs`, `Drift`) are drawn one by one, without these sequences.
 
-Knobs for tests and benchmarks (each one tested over HTTP in `tests/test_sandbox_knobs.py`):
+Knobs for tests and benchmarks (each one tested over HTTP in `tests/http/test_sandbox_knobs.py`):
 
-- `latency`: seconds every response is delayed by.
+- `latency`: seconds from a request's arrival to its answer, which is made while it waits (as by
+  a server far away: its work does not add to the wait).
 - `Faults` (`FAULT_KINDS`), at a `rate` (seeded), by request number (`schedule`) or by page
   (`pages`, always or the first N requests of it; `Faults(pages={5: "drop"})` is one page that
   always drops):

@@ -55,6 +55,7 @@ class Reply:
         self.fault: str | None = None
         self.tenant: str | None = None
         self.at = time.monotonic()
+        self.not_before = 0.0  # no answer goes out before this (`time.monotonic()`)
         self.trickle = 0.0  # seconds between body bytes; 0 sends the body at once
 
     def json(self, status: int, body: Mapping[str, Any], headers: Mapping[str, str] = {}) -> None:
@@ -71,6 +72,9 @@ class Reply:
     ) -> None:
         self.status = status
         h = self.h
+        wait = self.not_before - time.monotonic()
+        if wait > 0 and self.stopping.wait(wait):
+            return self.drop()
         h.send_response(status)
         h.send_header("Content-Type", f"{content_type}; charset=utf-8")
         if self.gzip:

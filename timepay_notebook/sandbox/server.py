@@ -9,7 +9,6 @@ import math
 import secrets
 import socket
 import threading
-import time
 from collections import Counter, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -71,7 +70,8 @@ class SandboxServer:
     Args:
         n_logs: logs per tenant.
         seed: seed of the data; the same seed gives the same logs, ids included.
-        latency: seconds every response is delayed by.
+        latency: seconds from a request's arrival to its answer: the answer is made while
+            it waits, as by a server far away, whose work does not take the client's cores.
         tokens: token -> tenant name. A sequence of tokens all map to the default tenant;
             None makes one random token. Each tenant has its own data.
         host, port: where to listen; port 0 picks a free port.
@@ -311,8 +311,7 @@ class SandboxServer:
             return reply.error(
                 429, "rate_limited", "too many requests", retry_after=max(1, math.ceil(wait))
             )
-        if self.latency:
-            time.sleep(self.latency)
+        reply.not_before = reply.at + self.latency  # the answer is made meanwhile
         split = urlsplit(h.path)
         reply.path = split.path
         params = parse_qs(split.query, keep_blank_values=True)
