@@ -27,7 +27,7 @@ from requests.utils import get_encoding_from_headers, select_proxy
 from urllib3 import HTTPConnectionPool, exceptions
 from urllib3.util import Timeout
 
-from .wire import WIRE_CODINGS, host_header, wire_get
+from .wire import WIRE_CODINGS, WireResponse, host_header, wire_get
 
 
 def query_url(prefix: str, params: Mapping[str, str]) -> str:
@@ -143,12 +143,14 @@ class Route:
             raise _as_requests_error(error, request) from error
         response = requests.Response()
         response.status_code = raw.status
-        response.headers = CaseInsensitiveDict(raw.headers)
+        response.headers = CaseInsensitiveDict(
+            raw.named if isinstance(raw, WireResponse) else raw.headers
+        )
         response.encoding = get_encoding_from_headers(response.headers)
         response.raw = raw
         response.reason = raw.reason or ""
         response.url = self.prefix + query
-        if "set-cookie" in raw.headers:
+        if "set-cookie" in response.headers:
             extract_cookies_to_jar(response.cookies, request, raw)  # type: ignore[no-untyped-call]
         response.request = request
         response.connection = self.adapter

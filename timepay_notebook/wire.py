@@ -20,7 +20,7 @@ import socket
 import ssl
 from email.message import Message
 from http.client import HTTPMessage
-from typing import Any, cast
+from typing import cast
 
 from urllib3 import HTTPConnectionPool, HTTPHeaderDict
 from urllib3.connection import HTTPConnection
@@ -109,8 +109,10 @@ class WireResponse:
         self.status = 0
         self.reason = ""
         self.version = 11
-        self.headers: Any = None  # urllib3's HTTPHeaderDict, set by `begin`
         self._fields: list[tuple[str, str]] = []
+        self.fields: dict[str, str] = {}  # lower-case name -> value (repeats joined by ", ")
+        self.named: dict[str, str] = {}  # the same, each name as the server wrote it first
+        self._headers: HTTPHeaderDict | None = None
         self._request_url = ""
         self.length_remaining: int | None = None  # body bytes still to come (None: unknown)
         self._chunked = False
@@ -152,13 +154,20 @@ class WireResponse:
             if not colon:
                 raise ProtocolError(f"a header line without a colon: {line[:80]!r}")
             fields.append((name.strip(), value.strip()))
-        self.headers = headers = HTTPHeaderDict(fields)
-        connection = headers.get("Connection", "").lower()
+        joined, named = self.fields, self.named
+        for name, value in fields:
+            key = name.lower()
+            if key in joined:
+                value = f"{joined[key]}, {value}"
+                name = next(n for n in named if n.lower() == key)
+            joined[key] = named[name] = value
+        headers = joined
+        connection = headers.get("connection", "").lower()
         self._reusable = "close" not in connection and (
             self.version == 11 or "keep-alive" in connection
         )
         self._frame(headers)
-        coding = headers.get("Content-Encoding", "").strip().lower()
+        coding = headers.get("content-encoding", "").strip().lower()
         if coding and coding != "identity":
             decoder = _DECODERS.get(coding)
             if decoder is None:
@@ -183,18 +192,18 @@ class WireResponse:
                 raise ProtocolError("the connection was closed before an answer came")
             buffer += received
 
-    def _frame(self, headers: Any) -> None:
+    def _frame(self, headers: dict[str, str]) -> None:
         """How the body ends: no body, chunked, `Content-Length`, or the connection's close."""
         if self.status in (204, 304):
             self.length_remaining, self._done = 0, True
             return
-        coding = headers.get("Transfer-Encoding", "").lower()
+        coding = headers.get("transfer-encoding", "").lower()
         if coding:
             if coding.rsplit(",", 1)[-1].strip() != "chunked":
                 raise ProtocolError(f"a transfer coding that can't be read: {coding}")
             self._chunked = True
             return
-        length = headers.get("Content-Length")
+        length = headers.get("content-length")
         if length is None:
             self._until_close, self._reusable = True, False
             return
@@ -308,6 +317,14 @@ class WireResponse:
         conn, self._conn = self._conn, None
         if conn is not None:
             _discard(self._pool, conn)
+
+    @property
+    def headers(self) -> HTTPHeaderDict:
+        """The headers as urllib3 gives them (made when first asked for: the response cache
+        asks)."""
+        if self._headers is None:
+            self._headers = HTTPHeaderDict(self._fields)
+        return self._headers
 
     @property
     def ended(self) -> bool:

@@ -247,3 +247,31 @@ def test_a_plain_session_is_sent_by_wire(plain: tuple[SandboxServer, pd.DataFram
         response = route.send({"count_only": "true"}, (5.0, 5.0))
         assert isinstance(response.raw, WireResponse)
         assert json.loads(response.raw.read1(1 << 16)) == {"success": True, "total": 95}
+
+
+def test_repeated_headers_are_joined_and_every_cookie_kept() -> None:
+    def respond(h: BaseHTTPRequestHandler, body: bytes) -> None:
+        h.send_response(200)
+        for name, value in [
+            ("Content-Length", str(len(body))),
+            ("X-Trace", "a"),
+            ("x-trace", "b"),
+            ("Set-Cookie", "one=1; Path=/"),
+            ("Set-Cookie", "two=2; Path=/"),
+        ]:
+            h.send_header(name, value)
+        h.end_headers()
+        h.wfile.write(body)
+
+    session = requests.Session()
+    with counting_server(respond) as (url, _):
+        with tp.TimePayClient(TOKEN, url, session=session, cache=False) as client:
+            route = client._transport._route
+            assert route is not None
+            with route.send({"count_only": "true"}, (5.0, 5.0)) as response:
+                assert isinstance(response.raw, WireResponse)
+                assert response.headers["X-TRACE"] == "a, b"
+                assert "X-Trace" in dict(response.headers)  # named as the server first wrote it
+                cookies = response.raw.headers.getlist("Set-Cookie")
+                assert cookies == ["one=1; Path=/", "two=2; Path=/"]
+    assert (session.cookies.get("one"), session.cookies.get("two")) == ("1", "2")
