@@ -97,10 +97,17 @@ class Route:
         """The URL of a GET with `params`, as requests would send it."""
         return query_url(self.prefix, params)
 
-    def send(self, params: Mapping[str, str], timeout: tuple[float, float]) -> requests.Response:
-        """GET the endpoint with `params`, streamed. Raises what `session.get` raises. Cookies
-        the server sets go into the session, as `session.get` would put them; redirects are not
-        followed (`Response.is_redirect` says so)."""
+    def send(
+        self,
+        params: Mapping[str, str],
+        timeout: tuple[float, float],
+        deadline: float | None = None,
+    ) -> requests.Response:
+        """GET the endpoint with `params`, streamed. Raises what `session.get` raises, and
+        `wire.DeadlineError` when the answer's headers trickle in past `deadline` (a
+        `time.monotonic()`; only where `wire` sends). Cookies the server sets go into the
+        session, as `session.get` would put them; redirects are not followed
+        (`Response.is_redirect` says so)."""
         query = f"?{urlencode(list(params.items()))}" if params else ""
         request = requests.PreparedRequest()
         request.method = "GET"
@@ -112,13 +119,17 @@ class Route:
         if self.proxied:
             response = self.adapter.send(request, stream=True, timeout=timeout, **self.settings)
         else:
-            response = self._urlopen(request, query, timeout)
+            response = self._urlopen(request, query, timeout, deadline)
         if response.cookies:  # as `Session.send` keeps them
             self.session.cookies.update(response.cookies)
         return response
 
     def _urlopen(
-        self, request: requests.PreparedRequest, query: str, timeout: tuple[float, float]
+        self,
+        request: requests.PreparedRequest,
+        query: str,
+        timeout: tuple[float, float],
+        deadline: float | None,
     ) -> requests.Response:
         """What `HTTPAdapter.send` does for an unproxied GET, with the pool looked up once."""
         pool = self._pool
@@ -136,7 +147,7 @@ class Route:
         raw: Any
         try:
             if self._head is not None:
-                raw = wire_get(pool, self.path + query, self._head, timeout)
+                raw = wire_get(pool, self.path + query, self._head, timeout, deadline)
             else:
                 raw = self._pooled(pool, request, query, timeout)
         except Exception as error:
@@ -187,7 +198,8 @@ class Route:
 
 
 def _as_requests_error(error: Exception, request: requests.PreparedRequest) -> Exception:
-    """The exception `HTTPAdapter.send` raises for urllib3's `error` (others as they are)."""
+    """The exception `HTTPAdapter.send` raises for urllib3's `error` (others, such as
+    `DeadlineError`, as they are)."""
     if isinstance(error, (exceptions.ProtocolError, OSError)):
         return requests.ConnectionError(error, request=request)
     if isinstance(error, exceptions.MaxRetryError):

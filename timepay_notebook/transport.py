@@ -3,7 +3,7 @@
 Every retry is made here, not by urllib3, so that each 429 reaches the pull's `AdaptiveLimit`
 at once and every attempt waits for a permit (see `Transport`). `timeout` bounds each wait for
 the server (to connect, and between two reads); `deadline` bounds a whole request, so a server
-that trickles its answer cannot hold a pull. Phone numbers in URLs are masked in this package's
+that trickles its answer (its body; its headers too where `wire` sends) cannot hold a pull. Phone numbers in URLs are masked in this package's
 DEBUG lines and in urllib3's (a `PhoneMask` filter on its `urllib3.connectionpool` logger). No
 DataFrame is built here.
 """
@@ -44,6 +44,7 @@ from .failures import (
 from .limiter import AdaptiveLimit
 from .protocol import LOGS_PATH, pages_for
 from .route import Route, prepared_url, query_url
+from .wire import DeadlineError
 
 RETRY_STATUSES = frozenset({500, 502, 503, 504})  # retried like a 429 and a `success: false`
 BACKOFF_MAX = 30.0  # the longest backoff between two attempts, in seconds
@@ -340,7 +341,7 @@ class Transport:
         try:
             response = None
             if route is not None and route.usable():
-                response = route.send(params, timeout)
+                response = route.send(params, timeout, started + self.deadline)
                 if response.is_redirect:  # followed as the session would
                     response.close()
                     response = None
@@ -355,6 +356,8 @@ class Transport:
                 )
         except requests.RequestException as exc:
             raise network_retry(exc, host, self.timeout) from None
+        except DeadlineError:  # the headers trickled in
+            raise RetryableError(NetworkError(self._late(host))) from None
         with response:
             sent = response.url
 
@@ -391,6 +394,9 @@ class Transport:
                 self.cache.store(key, response, params)
             return Answer(body, where)
 
+    def _late(self, host: str) -> str:
+        return f"the answer from {host} took longer than the deadline of {self.deadline:g} s"
+
     def _read(
         self, response: requests.Response, started: float, host: str, stop: threading.Event | None
     ) -> None:
@@ -401,12 +407,7 @@ class Transport:
             while True:
                 _check_stop(stop)
                 if time.monotonic() - started > self.deadline:
-                    raise RetryableError(
-                        NetworkError(
-                            f"the answer from {host} took longer than the deadline of "
-                            f"{self.deadline:g} s"
-                        )
-                    )
+                    raise RetryableError(NetworkError(self._late(host)))
                 chunk = raw.read1(CHUNK, decode_content=True)  # gzip as requests would
                 if not chunk:
                     break

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import time
 from email.message import Message
 from http.client import HTTPMessage
 from typing import cast
@@ -37,24 +38,33 @@ MAX_HEAD = 256 * 1024  # most bytes of a status line and headers
 _DECODERS = {"gzip": GzipDecoder, "x-gzip": GzipDecoder, "deflate": DeflateDecoder}
 
 
+class DeadlineError(Exception):
+    """The headers of an answer were still coming when the request's deadline passed."""
+
+
 def wire_get(
-    pool: HTTPConnectionPool, target: str, head: bytes, timeout: tuple[float, float]
+    pool: HTTPConnectionPool,
+    target: str,
+    head: bytes,
+    timeout: tuple[float, float],
+    deadline: float | None = None,
 ) -> WireResponse:
     """Send `GET target` on a connection of `pool` with the header lines `head` (each ending
     in CRLF, `Host` first, a blank line last) and read the answer's status line and headers;
     the body is read by `WireResponse.read1`, and the connection goes back to `pool` when it
-    ends (`timeout`: to connect, and between two reads).
+    ends (`timeout`: to connect, and between two reads; `deadline`: a `time.monotonic()` after
+    which no more header bytes are waited for, checked between reads).
 
     Raises urllib3's errors, as `HTTPConnectionPool.urlopen` would: `MaxRetryError` for a
     connection that could not be made, `ReadTimeoutError`, `ProtocolError` or `OSError` once
-    it was."""
+    it was; `DeadlineError` when the headers trickle in past `deadline`."""
     request = b"GET " + target.encode("ascii") + b" HTTP/1.1\r\n" + head
     conn = _connection(pool, target, timeout[0])
     try:
         sock = cast(socket.socket, conn.sock)
         sock.settimeout(timeout[1])
         sock.sendall(request)
-        return WireResponse.begin(pool, conn, sock, target)
+        return WireResponse.begin(pool, conn, sock, target, deadline)
     except TimeoutError:
         _discard(pool, conn)
         raise ReadTimeoutError(pool, target, "read timed out") from None
@@ -129,12 +139,13 @@ class WireResponse:
         conn: HTTPConnection,
         sock: socket.socket,
         url: str,
+        deadline: float | None = None,
     ) -> WireResponse:
         """Read the status line and headers (skipping `1xx` interim answers)."""
         self = cls(pool, conn, sock)
         self._request_url = url
         while True:
-            head = self._head()
+            head = self._head(deadline)
             lines = head.decode("iso-8859-1").split("\r\n")
             version, _, rest = lines[0].partition(" ")
             code, _, reason = rest.partition(" ")
@@ -177,10 +188,12 @@ class WireResponse:
             self._finish()
         return self
 
-    def _head(self) -> bytes:
+    def _head(self, deadline: float | None) -> bytes:
         """Bytes up to the blank line that ends the headers (the rest stays buffered)."""
         buffer = self._buffer
         while True:
+            if deadline is not None and time.monotonic() > deadline:
+                raise DeadlineError
             end = buffer.find(b"\r\n\r\n")
             if end >= 0:
                 self._buffer = buffer[end + 4 :]

@@ -117,6 +117,34 @@ def test_a_trickling_body_meets_the_deadline() -> None:
     assert 1.9 < took < 4.0  # every read came within the 1 s timeout; the deadline ended it
 
 
+def trickle_headers(handler: BaseHTTPRequestHandler, stopping: threading.Event) -> None:
+    """The status line and headers one byte every 0.2 s (the body never comes)."""
+    head = b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-Pad-%d: %d\r\n" % (i, i) for i in range(20))
+    for byte in head:
+        if stopping.wait(0.2):
+            return
+        handler.wfile.write(bytes([byte]))
+        handler.wfile.flush()
+
+
+@pytest.mark.slow
+def test_trickling_headers_meet_the_deadline() -> None:
+    with (
+        tiny_server(trickle_headers) as url,
+        tp.TimePayClient(
+            "t0ken", url, timeout=1, deadline=2, retries=0, progress=False, cache=False
+        ) as c,
+    ):
+        started = time.monotonic()
+        with pytest.raises(tp.NetworkError) as info:
+            c.count_logs()
+        took = time.monotonic() - started
+    assert str(info.value) == (
+        f"the answer from {url} took longer than the deadline of 2 s (no retries)"
+    )
+    assert 1.9 < took < 4.0  # every byte came within the 1 s timeout; the deadline ended it
+
+
 @pytest.mark.slow
 def test_the_cli_takes_a_deadline(capsys: pytest.CaptureFixture[str]) -> None:
     with tiny_server(trickle) as url:
