@@ -48,14 +48,20 @@ def all_pages(srv: SandboxServer, session: requests.Session, **params: Any) -> l
 @contextmanager
 def tiny_server(
     respond: Callable[[BaseHTTPRequestHandler, threading.Event], None],
+    connections: list[int] | None = None,
 ) -> Iterator[str]:
     """A misbehaving HTTP server on 127.0.0.1 for faults the sandbox has no knob for; yields its
     URL. `respond(handler, stopping)` answers each GET (or never does: wait on `stopping`, which
-    is set when the block ends)."""
+    is set when the block ends). `connections`, if given, gets an item per connection accepted."""
     stopping = threading.Event()
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()
+            if connections is not None:
+                connections.append(1)
 
         def do_GET(self) -> None:
             respond(self, stopping)

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import gzip
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pandas as pd
@@ -21,6 +20,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 import timepay_notebook as tp
+from tests.helpers import tiny_server
 from timepay_notebook.sandbox import SandboxServer
 from timepay_notebook.wire import WireResponse
 
@@ -80,28 +80,8 @@ def counting_server(
             "pagination": {"page": 1, "total": 5, "total_pages": 1, "has_next": False},
         }
     ).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def setup(self) -> None:
-            super().setup()
-            connections.append(1)
-
-        def do_GET(self) -> None:
-            respond(self, body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", connections
-    finally:
-        server.shutdown()
-        server.server_close()
+    with tiny_server(lambda handler, _: respond(handler, body), connections) as url:
+        yield url, connections
 
 
 def _counts(url: str, times: int) -> list[int]:
