@@ -1,6 +1,6 @@
 """A 1,000,000-log pull and sync at latency 0: time, and peak memory against the frame, in one run.
 
-    python benchmarks/million.py [--logs 1000000] [--workers 8] [--no-pool]
+    python benchmarks/million.py [--logs 1000000] [--workers 8] [--no-pool] [--before DIR]
 
 Takes several minutes (about 100,000 requests per step); not run in CI. The sandbox serves
 from another process; each step runs in a child process of its own, so its peak memory is its
@@ -12,8 +12,13 @@ own (peak resident set during the step minus the resident set before it). Cache 
    the final frame's `memory_usage(deep=True)`.
 3. `sync_logs` of the same logs into an empty store: time and peak memory against `load_logs`.
 
-Goals (issue 16, item 2): the pull in <= 0.65x of the time measured before that work (128 s
-here), peak memory <= 1.5x the frame; the sync <= 1.05x the wall time of `load_logs`.
+4. With `--before DIR` (a checkout of the code to compare with, e.g. `git worktree add
+   /tmp/before e3ce626`, the code when issue 16 was filed), the same `load_logs` step run with
+   that checkout's package, on the same sandbox, in the same run.
+
+Goals (issue 16, item 2): the pull in <= 0.65x of the time before that work (128 s when the
+issue was filed; `--before` measures it here), peak memory <= 1.5x the frame; the sync <= 1.05x
+the wall time of `load_logs`.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import argparse
 import gc
 import json
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -84,8 +90,12 @@ def sync(url: str, workers: int) -> dict[str, Any]:
 STEPS = {"pool": pool, "pull": pull, "sync": sync}
 
 
-def child(step: str, url: str, workers: int, logs: int) -> dict[str, Any]:
-    """Run one step in a new process; its JSON result."""
+def child(
+    step: str, url: str, workers: int, logs: int, package: str | None = None
+) -> dict[str, Any]:
+    """Run one step in a new process (importing `timepay_notebook` from the checkout
+    `package`, if given); its JSON result."""
+    env = {**os.environ, "PYTHONPATH": package} if package else None
     out = subprocess.run(
         [
             sys.executable,
@@ -102,6 +112,7 @@ def child(step: str, url: str, workers: int, logs: int) -> dict[str, Any]:
         capture_output=True,
         text=True,
         check=True,
+        env=env,
     ).stdout
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return result
@@ -112,6 +123,7 @@ def main() -> None:
     parser.add_argument("--logs", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--no-pool", action="store_true", help="skip the requests.get baseline")
+    parser.add_argument("--before", help="a checkout whose load_logs to compare with")
     parser.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -130,6 +142,9 @@ def main() -> None:
         base = None if args.no_pool else child("pool", srv.url, args.workers, args.logs)
         pulled = child("pull", srv.url, args.workers, args.logs)
         synced = child("sync", srv.url, args.workers, args.logs)
+        before = (
+            child("pull", srv.url, args.workers, args.logs, args.before) if args.before else None
+        )
     assert pulled["rows"] == synced["rows"] == args.logs, (pulled, synced)
     if base is not None:
         assert base["rows"] == args.logs
@@ -144,6 +159,13 @@ def main() -> None:
         + f"); peak memory {mib(pulled['peak'])} for a {mib(frame)} frame = "
         f"{pulled['peak'] / frame:.2f}x (goal <= 1.5x)"
     )
+    if before is not None:
+        assert before["rows"] == args.logs
+        print(
+            f"load_logs of {args.before}: {before['seconds']:.1f} s; this code takes "
+            f"{pulled['seconds'] / before['seconds']:.2f}x its time (goal <= 0.65x); its peak "
+            f"memory {before['peak'] / before['frame']:.2f}x its frame"
+        )
     print(
         f"sync_logs: {synced['seconds']:.1f} s = {synced['seconds'] / pulled['seconds']:.2f}x "
         f"load_logs (goal <= 1.05x); peak memory {mib(synced['peak'])} = "
