@@ -66,17 +66,20 @@ from ..errors import (
     IncompletePullError,
     IncompleteSyncError,
     PullCancelledError,
+    StoreError,
     SyncCancelledError,
     TimePayError,
     redact_url,
 )
+from ..limiter import AdaptiveLimit
 from ..progress import Progress
-from .ahead import Ahead, last_to_fetch
+from .ahead import Ahead
 from .damage import repair_damage
 from .files import MANIFEST, Fetched, Manifest, Store, WriteStats, identity
 from .planner import Window, plan_windows
 from .result import SyncResult
 from .spans import DAY, Span, clip, subtract, to_seconds, to_wire
+from .writer import BatchWriter, Completed
 
 OVERLAP = dt.timedelta(days=2)
 WINDOW_LOGS = 2500
@@ -209,15 +212,9 @@ class _Sync:
         self.params = params
         self.filters = identity(params)
         self.options = options
-        # windows pulled at once share the client's requests in flight
-        self.workers_per_window = max(1, client.max_workers // options.max_windows)
-        self.workers: dict[Window, int] = {}  # of the windows in flight
-        self.batch: list[tuple[Window, Fetched, bool]] = []  # completed, not yet written
-        self.batch_logs = 0
         self.windows_written = 0
         self.stop = threading.Event()
         self.lock = threading.Lock()  # counters
-        self.write_lock = threading.Lock()  # one window written at a time
         self.known: dict[Span, int] = {}  # counts asked for while finding the origin
         self.started = time.perf_counter()
         self.count_requests = self.page_requests = 0
@@ -326,23 +323,22 @@ class _Sync:
     # -- pulling and writing windows ---------------------------------------------------------
 
     def _pull(self, store: Store, windows: Iterator[Window]) -> None:
+        """Pull the windows to fetch, `max_windows` at a time sharing one limit of requests in
+        flight; each window's thread hands its logs to the writer (`BatchWriter`)."""
         planned = Ahead(windows, self.options.max_windows)
+        limit = AdaptiveLimit(self.client.max_workers)
         pool = ThreadPoolExecutor(self.options.max_windows, thread_name_prefix="timepay-window")
+        writer = BatchWriter(store, FLUSH_LOGS)
         pending: dict[Future[None], Window] = {}
         try:
             try:
-                for window, last in last_to_fetch(planned):
+                for window in planned:
                     if not window.fetch:
                         self.verified += 1
                         store.record(window.span, None)
                         continue
                     self._expect(window.pages)
-                    workers = self.workers_per_window
-                    if last:  # every request the windows in flight do not hold
-                        held = sum(self.workers[w] for w in pending.values())
-                        workers = max(1, self.client.max_workers - held)
-                    self.workers[window] = workers
-                    pending[pool.submit(self._window, store, window, workers)] = window
+                    pending[pool.submit(self._window, window, limit, writer)] = window
                     while len(pending) >= self.options.max_windows or (pending and self.failed):
                         self._collect(pending)
                     if self.failed:
@@ -353,61 +349,48 @@ class _Sync:
                 self._collect(pending)
         except BaseException:
             self.stop.set()  # the windows in flight: their pulls' cancel event
+            limit.close()  # and no request waiting for a permit starts
             raise
         finally:
             planned.close(timeout=self.client.timeout)
-            # after a stop, the pulls of windows in flight are cancelled at once: wait for them,
-            # so that no window is written once the store's lock is released
-            pool.shutdown(wait=True, cancel_futures=True)
-            with self.write_lock:
-                self._flush(store)  # the windows completed: written, then recorded
+            try:
+                # after a stop, the pulls of windows in flight are cancelled at once: wait for
+                # them (and a write in progress), so that no window is written once the store's
+                # lock is released; then write the windows completed, on a window's thread
+                wait(pending)
+                pool.submit(writer.flush).result()
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+                self.written, self.windows_written = writer.written, writer.windows
 
     def _collect(self, pending: dict[Future[None], Window]) -> None:
+        """Wait for a window to end; note it if it failed (a failed write is raised)."""
         done, _ = wait(pending, return_when=FIRST_COMPLETED)
         for future in done:
             window = pending.pop(future)
-            self.workers.pop(window, None)
             try:
                 future.result()
+            except StoreError:
+                raise  # writing failed: the sync stops
             except TimePayError as error:
                 self.failed[str(window)] = str(error)
                 if not self.first_pages:  # page 1 failing raises its own error
                     pages = error.failed_pages if isinstance(error, IncompletePullError) else {}
                     self.first_pages = pages or {1: str(error)}
 
-    def _window(self, store: Store, window: Window, workers: int) -> None:
-        """Pull one window, with `workers` requests in flight, and add it to the batch to
-        write; write the batch once it is large enough (in a worker thread)."""
-        fetched, counted_right = self._fetch(window, workers)
-        with self.write_lock:
-            self.batch.append((window, fetched, counted_right))
-            self.batch_logs += fetched.table.num_rows
-            if self.batch_logs >= FLUSH_LOGS:
-                self._flush(store)
+    def _window(self, window: Window, limit: AdaptiveLimit, writer: BatchWriter) -> None:
+        """Pull one window (its requests holding permits of `limit`, shared by the windows)
+        and hand its logs to `writer` (which may write a batch on this thread)."""
+        fetched, counted_right = self._fetch(window, limit)
+        writer.add(Completed(window, fetched, counted_right))
 
-    def _flush(self, store: Store) -> None:
-        """Write the batch of completed windows (each day once), then record them (under
-        `write_lock`)."""
-        if not self.batch:
-            return
-        batch, self.batch, self.batch_logs = self.batch, [], 0
-        self.written.append(store.write_windows([fetched for _, fetched, _ in batch]))
-        self.windows_written += len(batch)
-        for window, fetched, counted_right in batch:
-            if counted_right:  # else examined again next time
-                store.record(window.span, fetched.newest)
-        store.save()
-
-    def _fetch(self, window: Window, workers: int) -> tuple[Fetched, bool]:
+    def _fetch(self, window: Window, limit: AdaptiveLimit) -> tuple[Fetched, bool]:
         """The window's logs, as Arrow (`client.pull_arrow`: the pull behind `load_logs`
         without its DataFrame), and whether they match the server's count."""
         filters = {**self.filters, "start_time": window.start_time, "end_time": window.end_time}
         try:
             pull = self.client.pull_arrow(
-                filters,
-                on_page=self._page_done,
-                max_workers=workers,
-                cancel=self.stop,
+                filters, on_page=self._page_done, cancel=self.stop, limit=limit
             )
         except PullCancelledError:
             raise SyncCancelledError(f"the sync stopped: window {window} cancelled") from None
