@@ -6,8 +6,8 @@ How a sync works (the store's layout and manifest are in `.files`, the planning 
 1. **Range.** `start_time`..`end_time` (wire form, inclusive). `end_time` defaults to now in the
    API's time zone. `start_time` defaults to the store's origin; on the first sync without one,
    the origin is found with counts: `count_only` up to `end_time`, then up to 1, 2, 4, ... days
-   before it until a count is 0 (about a dozen requests for a year of data); the store covers
-   everything after that empty stretch. An earlier `start_time` later extends the store back.
+   before it until a count is 0 (about a dozen requests for a year of data, asked
+   `max_workers` at a time); the store covers everything after that empty stretch. An earlier `start_time` later extends the store back.
 2. **Settled and overlap.** What the store covers (`covered`) up to `overlap` (2 days by
    default, kept in the manifest) before its newest log (the high-water mark) is settled and
    not asked for again. Everything after that, and any span not covered (before the origin, or
@@ -19,29 +19,34 @@ How a sync works (the store's layout and manifest are in `.files`, the planning 
    picks up logs updated in place); new ones are fetched in windows of at most `window_logs`
    logs; a span with a few late arrivals among stored logs is bisected around them. A next-day
    sync costs a few counts plus one page per 10 new logs.
-4. **Concurrent windows.** Up to `max_windows` (2) windows are pulled at once, each by
-   `client.pull_arrow` (the pull behind `load_logs`: its own page sequence, deduplicated,
+4. **Concurrent windows, one limit.** Up to `max_windows` (2) windows are pulled at once, each
+   by `client.pull_arrow` (the pull behind `load_logs`: its own page sequence, deduplicated,
    retried and repaired; its typed report says whether the count matched; its logs typed as
-   Arrow columns, written without building a DataFrame), each with an equal share of
-   the client's `max_workers` requests in flight; the last window to fetch gets every request
-   the windows still in flight do not hold (all of them when it runs alone, as the one window
-   of a next-day sync does; a window already running keeps its share to its end). Planning runs
-   ahead in its own thread, so its count requests overlap with the pulls.
-5. **Written in batches, recorded once on disk.** A completed window's logs are kept (as Arrow)
-   until `FLUSH_LOGS` logs have come, or the windows run out; then the batch is merged into
-   the store, each day it touches read and written once (deduplicated by id; each window
+   Arrow columns, written without building a DataFrame). The windows share one `AdaptiveLimit`
+   of the client's `max_workers` requests in flight: each may take all of them, and takes
+   whatever the others leave free, so the requests in flight stay at `max_workers` while a
+   window waits for its page 1, ends with its last few pages, or writes (a lone window, as the
+   one window of a next-day sync, takes them all). Planning runs ahead in its own thread, so
+   its count requests overlap with the pulls.
+5. **Written in batches, recorded once on disk** (`.writer`). A completed window's logs are
+   kept (as Arrow) until `FLUSH_LOGS` logs have come, or the windows run out; then the thread
+   whose window filled the batch merges it into the store (unless another is writing: then the
+   next one does), each day it touches read and written once (deduplicated by id; each window
    replaces what the store had in its span), and only then are its windows recorded in the
-   manifest. The trade-off: a day is rewritten once per batch instead of once per window
-   (a first sync of 1M logs, about 11,000 logs a day: a day is written once or twice instead
-   of four to five times), for a batch's worth of memory (20,000 logs as Arrow, a few MiB) and
-   a larger loss when the process is killed: up to a batch of completed windows as well as
-   those in flight, which the next sync examines again and finishes without duplicates (a
-   window is never recorded without its logs on disk). A sync that stops (a failure, Ctrl-C)
-   first writes the windows it completed. Ids are compared column-wise (`pyarrow.compute`).
+   manifest. The other windows go on meanwhile. The trade-off: a day is rewritten once per
+   batch instead of once per window (a first sync of 1M logs, about 11,000 logs a day: a day
+   is written once or twice instead of four to five times), for a batch's worth of memory
+   (20,000 logs as Arrow, a few MiB) and a larger loss when the process is killed: up to a
+   batch of completed windows as well as those in flight, which the next sync examines again
+   and finishes without duplicates (a window is never recorded without its logs on disk). A
+   sync that stops (a failure, Ctrl-C) first writes the windows it completed. Ids are compared
+   column-wise (`pyarrow.compute`).
 6. **Failures.** A window whose pages still fail after every retry stops new windows from
    starting; the windows in flight finish and are stored; then `IncompleteSyncError` (an
    `IncompletePullError`) names the failed windows and carries the `SyncResult` so far.
-   Ctrl-C sets the windows' `cancel` event: their pulls stop at once, unwritten.
+   Ctrl-C sets the windows' `cancel` event and closes their limit: their pulls stop at once,
+   unwritten, and no request waiting for a permit starts. A write that fails (a damaged day
+   file, a full disk) stops the sync with its error.
 
 Caching: sync needs answers as of now (a cached count or page could hide logs that arrived since
 it was stored), so it refuses a client with a response cache; with `client=None` it builds one
@@ -111,8 +116,8 @@ def sync_logs(
             "fetch" fetches all of it again.
         window_logs: the most logs in one window (sized with `count_only` requests).
         max_windows: windows pulled at once; together they keep at most the client's
-            `max_workers` requests in flight (more windows hide each window's first page and
-            its write; each costs threads and memory).
+            `max_workers` requests in flight, each taking what the others leave free (more
+            windows cost threads and memory; two keep every request busy).
         progress: show a progress bar (default: the client's setting).
         repair: read every day file in full first; any sync already fetches again the days whose
             file is missing or unreadable (`timepay_notebook.store.damage`).
@@ -278,16 +283,22 @@ class _Sync:
         return (start, end) if start <= end else None
 
     def _discover(self, end: int) -> int | None:
-        """The start of an empty stretch before the oldest log up to `end` (None: no logs)."""
+        """The start of an empty stretch before the oldest log up to `end` (None: no logs):
+        the counts up to 1, 2, 4, ... days before `end` are asked for `max_workers` at a time
+        (a dozen counts in two or three round trips instead of a dozen)."""
         total = self._count(None, end)
         if total == 0:
             return None
-        step = DAY
-        while end - step > 0:
-            if self._count(None, end - step) == 0:
-                self.known = {(end - step + 1, end): total}
-                return end - step + 1
-            step *= 2
+        steps = [DAY << k for k in range(64) if end - (DAY << k) > 0]
+        size = self.client.max_workers
+        with ThreadPoolExecutor(size, thread_name_prefix="timepay-origin") as pool:
+            for first in range(0, len(steps), size):
+                some = steps[first : first + size]
+                counts = pool.map(lambda step: self._count(None, end - step), some)
+                for step, count in zip(some, counts, strict=True):
+                    if count == 0:  # the shortest step back to an empty stretch
+                        self.known = {(end - step + 1, end): total}
+                        return end - step + 1
         self.known = {(0, end): total}
         return 0
 
