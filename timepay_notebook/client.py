@@ -353,15 +353,19 @@ class TimePayClient(Closing):
         on_page: OnPage | None = None,
         max_workers: int | None = None,
         cancel: threading.Event | None = None,
+        limit: AdaptiveLimit | None = None,
     ) -> ArrowPull:
         """`pull` for writers of Arrow (`sync_logs`): the typed Arrow columns and the object
         and extra columns (`FrameBuilder.finish_arrow`), never a DataFrame; naive times, no
         frame cache. Failed pages raise `IncompletePullError`, a cancel `PullCancelledError`
-        (neither with a `.partial`)."""
+        (neither with a `.partial`). `limit`: the permits for requests in flight, shared with
+        other pulls running at the same time (then `max_workers` is its `maximum`)."""
         if max_workers is not None:
             check_number("max_workers", max_workers, int, 1, 64)
+        if limit is not None and max_workers is not None:
+            raise ValueError("give pull_arrow max_workers or a shared limit, not both")
         check_cancel(cancel)
-        puller = self._puller(self.params(**params), max_workers, cancel)
+        puller = self._puller(self.params(**params), max_workers, cancel, limit=limit)
         builder = FrameBuilder(api_timezone=self.api_timezone)
         cancelled = self._collect(puller, builder, on_page)
         if cancelled is not None:
@@ -449,9 +453,11 @@ class TimePayClient(Closing):
         max_workers: int | None = None,
         cancel: threading.Event | None = None,
         fresh: bool = False,
+        limit: AdaptiveLimit | None = None,
     ) -> Puller:
         self._transport.reset()
-        limit = AdaptiveLimit(max_workers or self.max_workers)
+        if limit is None:
+            limit = AdaptiveLimit(max_workers or self.max_workers)
         stop = threading.Event()
 
         def fetch(number: int, again: bool) -> Page:

@@ -34,12 +34,14 @@ class AdaptiveLimit:
         self._needed = window  # clean answers before the next probe upward
         self._clean = 0
         self._probed = False  # raised since the last 429
+        self._closed = False
         self._ready = threading.Condition()
 
     def acquire(self, stop: threading.Event | None = None) -> bool:
-        """Wait for a permit; False (and no permit) once `stop` is set."""
+        """Wait for a permit; False (and no permit) once `stop` is set. After `close`, a caller
+        with a `stop` event gets no permit: it waits for its `stop`."""
         with self._ready:
-            while self.in_flight >= self.value:
+            while self.in_flight >= self.value or (self._closed and stop is not None):
                 if stop is not None and stop.is_set():
                     return False
                 self._ready.wait(POLL)
@@ -47,6 +49,13 @@ class AdaptiveLimit:
                 return False
             self.in_flight += 1
             return True
+
+    def close(self) -> None:
+        """Give no permit any more to callers with a `stop` event (e.g. once the pulls sharing
+        this limit are being cancelled, so that no request waiting for a permit starts)."""
+        with self._ready:
+            self._closed = True
+            self._ready.notify_all()
 
     def release(self, *, throttled: bool = False) -> None:
         """Give a permit back; `throttled`: its answer was a 429."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 import timepay_notebook as tp
 from tests.helpers import fast_client, ids
 from timepay_notebook.frames import to_frame
+from timepay_notebook.limiter import AdaptiveLimit
 from timepay_notebook.sandbox import Drift, Faults, SandboxServer
 from timepay_notebook.schema import SCHEMA
 
@@ -368,3 +370,28 @@ def test_a_clean_pull_sends_one_request_per_page(
     pages = -(-sandbox.count(type="call") // 10)
     assert sandbox.stats.requests == pages
     assert sandbox.stats.pages == dict.fromkeys(range(1, pages + 1), 1)
+
+
+def test_pulls_sharing_a_limit_keep_its_requests_in_flight_together() -> None:
+    with (
+        SandboxServer(n_logs=800, seed=4, latency=0.02) as srv,
+        fast_client(srv, max_workers=8) as client,
+    ):
+        limit = AdaptiveLimit(3)
+        with pytest.raises(ValueError, match="not both"):
+            client.pull_arrow({}, max_workers=2, limit=limit)
+        assert srv.stats.requests == 0
+        tables: dict[str, Any] = {}
+
+        def pull(kind: str) -> None:
+            tables[kind] = client.pull_arrow({"type": kind}, limit=limit).table
+
+        threads = [threading.Thread(target=pull, args=(kind,)) for kind in ("call", "whatsapp")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert {kind: t.num_rows for kind, t in tables.items()} == {
+            kind: srv.count(type=kind) for kind in ("call", "whatsapp")
+        }
+        assert srv.stats.peak_in_flight <= 3 and limit.in_flight == 0  # not 3 each

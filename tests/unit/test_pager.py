@@ -212,3 +212,21 @@ def test_acquire_waits_for_a_permit_and_gives_up_on_stop() -> None:
 )
 def test_record_key(record: dict[str, Any], key: str) -> None:
     assert record_key(record) == key
+
+
+def test_a_closed_limit_gives_no_permit_to_a_caller_with_a_stop_event() -> None:
+    limit = AdaptiveLimit(2)
+    assert limit.acquire()
+    assert limit.acquire()
+    stop = threading.Event()
+    got: list[bool] = []
+    waiter = threading.Thread(target=lambda: got.append(limit.acquire(stop)))
+    waiter.start()  # waits: both permits are held
+    limit.close()
+    limit.release()  # a permit is free, but the limit is closed: the waiter keeps waiting
+    waiter.join(0.3)
+    assert waiter.is_alive() and limit.in_flight == 1
+    stop.set()  # its pull has stopped: it gives up, without a permit
+    waiter.join(5)
+    assert got == [False] and limit.in_flight == 1
+    assert limit.acquire() and limit.in_flight == 2  # a caller without a stop event is served

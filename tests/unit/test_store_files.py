@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import warnings
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,10 @@ from timepay_notebook.errors import StoreError
 from timepay_notebook.frames import FrameBuilder, to_frame
 from timepay_notebook.store import files as store_module
 from timepay_notebook.store import read_store
-from timepay_notebook.store.files import MANIFEST, Manifest, Store
+from timepay_notebook.store.files import MANIFEST, Fetched, Manifest, Store
+from timepay_notebook.store.planner import Window
 from timepay_notebook.store.spans import to_seconds
+from timepay_notebook.store.writer import BatchWriter, Completed
 
 
 def records(n: int, **changes: Any) -> list[dict[str, Any]]:
@@ -181,3 +184,44 @@ def test_the_arrow_path_writes_what_the_frame_path_writes(batch: list[dict[str, 
         assert table.column(name).type == expected.column(name).type, name
         assert table.column(name).to_pylist() == expected.column(name).to_pylist(), name
     assert keys.tolist() == partition_keys(frame).tolist()
+
+
+def test_a_window_completed_while_another_is_written_does_not_wait_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`BatchWriter`: the thread that fills the batch writes it; a window completed meanwhile
+    is kept, not written at the same time, and `flush` writes it; each is recorded after."""
+    store = new_store(tmp_path)
+    writing, release = threading.Event(), threading.Event()
+    write_windows = Store.write_windows
+    batches: list[int] = []
+
+    def slow(self: Store, windows: list[Fetched]) -> Any:
+        batches.append(len(windows))
+        writing.set()
+        assert release.wait(10)
+        return write_windows(self, windows)
+
+    monkeypatch.setattr(Store, "write_windows", slow)
+    writer = BatchWriter(store, flush_logs=5)
+
+    def completed(logs: list[dict[str, Any]], start: str, end: str) -> Completed:
+        fetched = Fetched.of(to_frame(logs), span(start, end))
+        window = Window(*fetched.span, count=len(logs), fetch=True)
+        return Completed(window, fetched, counted_right=True)
+
+    logs = records(9)  # 10:00:59 back to 10:00:51
+    newer = completed(logs[:6], "2026-01-10T10:00:54", "2026-01-10T23:59:59")
+    older = completed(logs[6:], "2026-01-10T00:00:00", "2026-01-10T10:00:53")
+    first = threading.Thread(target=writer.add, args=(newer,))
+    first.start()
+    assert writing.wait(10)  # six logs: that thread writes them
+    writer.add(older)  # returns at once: kept for the next write, not written alongside
+    assert batches == [1] and first.is_alive()
+    release.set()
+    first.join(10)
+    assert store.manifest.covered == [newer.window.span]  # recorded once written
+    writer.flush()
+    assert batches == [1, 1] and writer.windows == 2
+    assert store.manifest.covered == [(older.window.start, newer.window.end)]
+    assert ids(read_store(tmp_path)) == ids(to_frame(logs))

@@ -5,7 +5,8 @@
 - `spans`: whole-second time spans and their arithmetic.
 - `planner`: which windows a sync fetches, decided by count.
 - `sync`: `sync_logs`, pulling the planned windows into the store.
-- `ahead`: planning ahead in a thread, and which window is the last to fetch.
+- `ahead`: planning ahead in a thread.
+- `writer`: completed windows written in batches, on the windows' threads.
 - `result`: `SyncResult`, what a sync did.
 - `read`: `read_store`.
 - `query`: `query_store`, DuckDB SQL over a store.

@@ -1,37 +1,14 @@
-"""Feeding planned windows to the sync: planning ahead in a thread (`Ahead`), and telling the
-last window to fetch (`last_to_fetch`)."""
+"""Feeding planned windows to the sync: planning ahead in a thread (`Ahead`)."""
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
-from ..errors import TimePayError
 from .planner import Window
 
 _DONE = object()
-
-
-def last_to_fetch(windows: Iterable[Window]) -> Iterator[tuple[Window, bool]]:
-    """Each window, and whether it is the last one to fetch: a window to fetch is held back
-    until the next one to fetch is planned (or planning ends); windows verified by count pass
-    at once. A planning error is raised after the window held back."""
-    held: Window | None = None
-    try:
-        for window in windows:
-            if not window.fetch:
-                yield window, False
-                continue
-            if held is not None:
-                yield held, False
-            held = window
-    except TimePayError:
-        if held is not None:
-            yield held, True
-        raise
-    if held is not None:
-        yield held, True
 
 
 class Ahead:

@@ -243,6 +243,7 @@ class Store:
         self.path = Path(path)
         self.manifest = manifest
         self._lock = threading.Lock()  # writes within this process
+        self._saving = threading.Lock()  # saves of the manifest
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> Store:
@@ -291,10 +292,13 @@ class Store:
             )
 
     def save(self) -> None:
-        """Write the manifest atomically."""
-        self.manifest.updated_at = _utc_now()
-        text = json.dumps(self.manifest.to_json(), indent=2, ensure_ascii=False) + "\n"
-        _replace(self.path / MANIFEST, text.encode())
+        """Write the manifest atomically (as it is between two writes or records: a sync
+        records windows verified by count while a batch of others is being written)."""
+        with self._saving:  # the newest state is written last
+            with self._lock:
+                self.manifest.updated_at = _utc_now()
+                text = json.dumps(self.manifest.to_json(), indent=2, ensure_ascii=False) + "\n"
+            _replace(self.path / MANIFEST, text.encode())
 
     @contextmanager
     def writing(self) -> Iterator[Store]:

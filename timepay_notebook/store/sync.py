@@ -6,8 +6,8 @@ How a sync works (the store's layout and manifest are in `.files`, the planning 
 1. **Range.** `start_time`..`end_time` (wire form, inclusive). `end_time` defaults to now in the
    API's time zone. `start_time` defaults to the store's origin; on the first sync without one,
    the origin is found with counts: `count_only` up to `end_time`, then up to 1, 2, 4, ... days
-   before it until a count is 0 (about a dozen requests for a year of data); the store covers
-   everything after that empty stretch. An earlier `start_time` later extends the store back.
+   before it until a count is 0 (about a dozen requests for a year of data, asked
+   `max_workers` at a time); the store covers everything after that empty stretch. An earlier `start_time` later extends the store back.
 2. **Settled and overlap.** What the store covers (`covered`) up to `overlap` (2 days by
    default, kept in the manifest) before its newest log (the high-water mark) is settled and
    not asked for again. Everything after that, and any span not covered (before the origin, or
@@ -19,29 +19,34 @@ How a sync works (the store's layout and manifest are in `.files`, the planning 
    picks up logs updated in place); new ones are fetched in windows of at most `window_logs`
    logs; a span with a few late arrivals among stored logs is bisected around them. A next-day
    sync costs a few counts plus one page per 10 new logs.
-4. **Concurrent windows.** Up to `max_windows` (2) windows are pulled at once, each by
-   `client.pull_arrow` (the pull behind `load_logs`: its own page sequence, deduplicated,
+4. **Concurrent windows, one limit.** Up to `max_windows` (2) windows are pulled at once, each
+   by `client.pull_arrow` (the pull behind `load_logs`: its own page sequence, deduplicated,
    retried and repaired; its typed report says whether the count matched; its logs typed as
-   Arrow columns, written without building a DataFrame), each with an equal share of
-   the client's `max_workers` requests in flight; the last window to fetch gets every request
-   the windows still in flight do not hold (all of them when it runs alone, as the one window
-   of a next-day sync does; a window already running keeps its share to its end). Planning runs
-   ahead in its own thread, so its count requests overlap with the pulls.
-5. **Written in batches, recorded once on disk.** A completed window's logs are kept (as Arrow)
-   until `FLUSH_LOGS` logs have come, or the windows run out; then the batch is merged into
-   the store, each day it touches read and written once (deduplicated by id; each window
+   Arrow columns, written without building a DataFrame). The windows share one `AdaptiveLimit`
+   of the client's `max_workers` requests in flight: each may take all of them, and takes
+   whatever the others leave free, so the requests in flight stay at `max_workers` while a
+   window waits for its page 1, ends with its last few pages, or writes (a lone window, as the
+   one window of a next-day sync, takes them all). Planning runs ahead in its own thread, so
+   its count requests overlap with the pulls.
+5. **Written in batches, recorded once on disk** (`.writer`). A completed window's logs are
+   kept (as Arrow) until `FLUSH_LOGS` logs have come, or the windows run out; then the thread
+   whose window filled the batch merges it into the store (unless another is writing: then the
+   next one does), each day it touches read and written once (deduplicated by id; each window
    replaces what the store had in its span), and only then are its windows recorded in the
-   manifest. The trade-off: a day is rewritten once per batch instead of once per window
-   (a first sync of 1M logs, about 11,000 logs a day: a day is written once or twice instead
-   of four to five times), for a batch's worth of memory (20,000 logs as Arrow, a few MiB) and
-   a larger loss when the process is killed: up to a batch of completed windows as well as
-   those in flight, which the next sync examines again and finishes without duplicates (a
-   window is never recorded without its logs on disk). A sync that stops (a failure, Ctrl-C)
-   first writes the windows it completed. Ids are compared column-wise (`pyarrow.compute`).
+   manifest. The other windows go on meanwhile. The trade-off: a day is rewritten once per
+   batch instead of once per window (a first sync of 1M logs, about 11,000 logs a day: a day
+   is written once or twice instead of four to five times), for a batch's worth of memory
+   (20,000 logs as Arrow, a few MiB) and a larger loss when the process is killed: up to a
+   batch of completed windows as well as those in flight, which the next sync examines again
+   and finishes without duplicates (a window is never recorded without its logs on disk). A
+   sync that stops (a failure, Ctrl-C) first writes the windows it completed. Ids are compared
+   column-wise (`pyarrow.compute`).
 6. **Failures.** A window whose pages still fail after every retry stops new windows from
    starting; the windows in flight finish and are stored; then `IncompleteSyncError` (an
    `IncompletePullError`) names the failed windows and carries the `SyncResult` so far.
-   Ctrl-C sets the windows' `cancel` event: their pulls stop at once, unwritten.
+   Ctrl-C sets the windows' `cancel` event and closes their limit: their pulls stop at once,
+   unwritten, and no request waiting for a permit starts. A write that fails (a damaged day
+   file, a full disk) stops the sync with its error.
 
 Caching: sync needs answers as of now (a cached count or page could hide logs that arrived since
 it was stored), so it refuses a client with a response cache; with `client=None` it builds one
@@ -66,17 +71,20 @@ from ..errors import (
     IncompletePullError,
     IncompleteSyncError,
     PullCancelledError,
+    StoreError,
     SyncCancelledError,
     TimePayError,
     redact_url,
 )
+from ..limiter import AdaptiveLimit
 from ..progress import Progress
-from .ahead import Ahead, last_to_fetch
+from .ahead import Ahead
 from .damage import repair_damage
 from .files import MANIFEST, Fetched, Manifest, Store, WriteStats, identity
 from .planner import Window, plan_windows
 from .result import SyncResult
 from .spans import DAY, Span, clip, subtract, to_seconds, to_wire
+from .writer import BatchWriter, Completed
 
 OVERLAP = dt.timedelta(days=2)
 WINDOW_LOGS = 2500
@@ -108,8 +116,8 @@ def sync_logs(
             "fetch" fetches all of it again.
         window_logs: the most logs in one window (sized with `count_only` requests).
         max_windows: windows pulled at once; together they keep at most the client's
-            `max_workers` requests in flight (more windows hide each window's first page and
-            its write; each costs threads and memory).
+            `max_workers` requests in flight, each taking what the others leave free (more
+            windows cost threads and memory; two keep every request busy).
         progress: show a progress bar (default: the client's setting).
         repair: read every day file in full first; any sync already fetches again the days whose
             file is missing or unreadable (`timepay_notebook.store.damage`).
@@ -209,15 +217,9 @@ class _Sync:
         self.params = params
         self.filters = identity(params)
         self.options = options
-        # windows pulled at once share the client's requests in flight
-        self.workers_per_window = max(1, client.max_workers // options.max_windows)
-        self.workers: dict[Window, int] = {}  # of the windows in flight
-        self.batch: list[tuple[Window, Fetched, bool]] = []  # completed, not yet written
-        self.batch_logs = 0
         self.windows_written = 0
         self.stop = threading.Event()
         self.lock = threading.Lock()  # counters
-        self.write_lock = threading.Lock()  # one window written at a time
         self.known: dict[Span, int] = {}  # counts asked for while finding the origin
         self.started = time.perf_counter()
         self.count_requests = self.page_requests = 0
@@ -281,16 +283,22 @@ class _Sync:
         return (start, end) if start <= end else None
 
     def _discover(self, end: int) -> int | None:
-        """The start of an empty stretch before the oldest log up to `end` (None: no logs)."""
+        """The start of an empty stretch before the oldest log up to `end` (None: no logs):
+        the counts up to 1, 2, 4, ... days before `end` are asked for `max_workers` at a time
+        (a dozen counts in two or three round trips instead of a dozen)."""
         total = self._count(None, end)
         if total == 0:
             return None
-        step = DAY
-        while end - step > 0:
-            if self._count(None, end - step) == 0:
-                self.known = {(end - step + 1, end): total}
-                return end - step + 1
-            step *= 2
+        steps = [DAY << k for k in range(64) if end - (DAY << k) > 0]
+        size = self.client.max_workers
+        with ThreadPoolExecutor(size, thread_name_prefix="timepay-origin") as pool:
+            for first in range(0, len(steps), size):
+                some = steps[first : first + size]
+                counts = pool.map(lambda step: self._count(None, end - step), some)
+                for step, count in zip(some, counts, strict=True):
+                    if count == 0:  # the shortest step back to an empty stretch
+                        self.known = {(end - step + 1, end): total}
+                        return end - step + 1
         self.known = {(0, end): total}
         return 0
 
@@ -326,23 +334,22 @@ class _Sync:
     # -- pulling and writing windows ---------------------------------------------------------
 
     def _pull(self, store: Store, windows: Iterator[Window]) -> None:
+        """Pull the windows to fetch, `max_windows` at a time sharing one limit of requests in
+        flight; each window's thread hands its logs to the writer (`BatchWriter`)."""
         planned = Ahead(windows, self.options.max_windows)
+        limit = AdaptiveLimit(self.client.max_workers)
         pool = ThreadPoolExecutor(self.options.max_windows, thread_name_prefix="timepay-window")
+        writer = BatchWriter(store, FLUSH_LOGS)
         pending: dict[Future[None], Window] = {}
         try:
             try:
-                for window, last in last_to_fetch(planned):
+                for window in planned:
                     if not window.fetch:
                         self.verified += 1
                         store.record(window.span, None)
                         continue
                     self._expect(window.pages)
-                    workers = self.workers_per_window
-                    if last:  # every request the windows in flight do not hold
-                        held = sum(self.workers[w] for w in pending.values())
-                        workers = max(1, self.client.max_workers - held)
-                    self.workers[window] = workers
-                    pending[pool.submit(self._window, store, window, workers)] = window
+                    pending[pool.submit(self._window, window, limit, writer)] = window
                     while len(pending) >= self.options.max_windows or (pending and self.failed):
                         self._collect(pending)
                     if self.failed:
@@ -353,61 +360,48 @@ class _Sync:
                 self._collect(pending)
         except BaseException:
             self.stop.set()  # the windows in flight: their pulls' cancel event
+            limit.close()  # and no request waiting for a permit starts
             raise
         finally:
             planned.close(timeout=self.client.timeout)
-            # after a stop, the pulls of windows in flight are cancelled at once: wait for them,
-            # so that no window is written once the store's lock is released
-            pool.shutdown(wait=True, cancel_futures=True)
-            with self.write_lock:
-                self._flush(store)  # the windows completed: written, then recorded
+            try:
+                # after a stop, the pulls of windows in flight are cancelled at once: wait for
+                # them (and a write in progress), so that no window is written once the store's
+                # lock is released; then write the windows completed, on a window's thread
+                wait(pending)
+                pool.submit(writer.flush).result()
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+                self.written, self.windows_written = writer.written, writer.windows
 
     def _collect(self, pending: dict[Future[None], Window]) -> None:
+        """Wait for a window to end; note it if it failed (a failed write is raised)."""
         done, _ = wait(pending, return_when=FIRST_COMPLETED)
         for future in done:
             window = pending.pop(future)
-            self.workers.pop(window, None)
             try:
                 future.result()
+            except StoreError:
+                raise  # writing failed: the sync stops
             except TimePayError as error:
                 self.failed[str(window)] = str(error)
                 if not self.first_pages:  # page 1 failing raises its own error
                     pages = error.failed_pages if isinstance(error, IncompletePullError) else {}
                     self.first_pages = pages or {1: str(error)}
 
-    def _window(self, store: Store, window: Window, workers: int) -> None:
-        """Pull one window, with `workers` requests in flight, and add it to the batch to
-        write; write the batch once it is large enough (in a worker thread)."""
-        fetched, counted_right = self._fetch(window, workers)
-        with self.write_lock:
-            self.batch.append((window, fetched, counted_right))
-            self.batch_logs += fetched.table.num_rows
-            if self.batch_logs >= FLUSH_LOGS:
-                self._flush(store)
+    def _window(self, window: Window, limit: AdaptiveLimit, writer: BatchWriter) -> None:
+        """Pull one window (its requests holding permits of `limit`, shared by the windows)
+        and hand its logs to `writer` (which may write a batch on this thread)."""
+        fetched, counted_right = self._fetch(window, limit)
+        writer.add(Completed(window, fetched, counted_right))
 
-    def _flush(self, store: Store) -> None:
-        """Write the batch of completed windows (each day once), then record them (under
-        `write_lock`)."""
-        if not self.batch:
-            return
-        batch, self.batch, self.batch_logs = self.batch, [], 0
-        self.written.append(store.write_windows([fetched for _, fetched, _ in batch]))
-        self.windows_written += len(batch)
-        for window, fetched, counted_right in batch:
-            if counted_right:  # else examined again next time
-                store.record(window.span, fetched.newest)
-        store.save()
-
-    def _fetch(self, window: Window, workers: int) -> tuple[Fetched, bool]:
+    def _fetch(self, window: Window, limit: AdaptiveLimit) -> tuple[Fetched, bool]:
         """The window's logs, as Arrow (`client.pull_arrow`: the pull behind `load_logs`
         without its DataFrame), and whether they match the server's count."""
         filters = {**self.filters, "start_time": window.start_time, "end_time": window.end_time}
         try:
             pull = self.client.pull_arrow(
-                filters,
-                on_page=self._page_done,
-                max_workers=workers,
-                cancel=self.stop,
+                filters, on_page=self._page_done, cancel=self.stop, limit=limit
             )
         except PullCancelledError:
             raise SyncCancelledError(f"the sync stopped: window {window} cancelled") from None
