@@ -27,7 +27,8 @@ import pyarrow.dataset as ds
 import timepay_notebook as tp
 from timepay_notebook.columnar import start_seconds, to_table
 from timepay_notebook.protocol import API_TIMEZONE
-from timepay_notebook.store.files import Manifest, Store
+from timepay_notebook.store.files import Store
+from timepay_notebook.store.manifest import Manifest
 
 MONTH = {"start_time": "2026-02-01T00:00:00", "end_time": "2026-02-28T23:59:59"}
 

@@ -106,7 +106,8 @@ def test_query_store_rows_are_typed_like_read_store(synced: Path, whole: pd.Data
 
 
 def test_query_store_of_an_empty_store_and_bad_input(tmp_path: Path) -> None:
-    from timepay_notebook.store.files import Manifest, Store
+    from timepay_notebook.store.files import Store
+    from timepay_notebook.store.manifest import Manifest
 
     manifest = Manifest(filters={}, api_timezone="Asia/Kolkata", overlap_seconds=0)
     Store.create(tmp_path / "empty", manifest)

@@ -17,7 +17,8 @@ from timepay_notebook.errors import StoreError
 from timepay_notebook.frames import FrameBuilder, to_frame
 from timepay_notebook.store import files as store_module
 from timepay_notebook.store import read_store
-from timepay_notebook.store.files import MANIFEST, Fetched, Manifest, Store
+from timepay_notebook.store.files import MANIFEST, Fetched, Store
+from timepay_notebook.store.manifest import Manifest
 from timepay_notebook.store.planner import Window
 from timepay_notebook.store.spans import to_seconds
 from timepay_notebook.store.writer import BatchWriter, Completed

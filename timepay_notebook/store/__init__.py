@@ -1,7 +1,7 @@
 """The local Parquet store: `sync_logs` brings it up to date, `read_store` reads it back.
 
-- `files`: the layout on disk, the manifest, atomic writes and the writer's lock.
-- `format`: a frame's columns as Parquet columns and back.
+- `files`: the layout on disk, atomic writes and the writer's lock.
+- `manifest`: the manifest, `_timepay_store.json`: what it records of the store and its files.
 - `spans`: whole-second time spans and their arithmetic.
 - `planner`: which windows a sync fetches, decided by count.
 - `sync`: `sync_logs`, pulling the planned windows into the store.

@@ -22,7 +22,8 @@ import pyarrow.parquet as pq
 
 from ..columnar import NO_START, NULL_PARTITION, PARTITION, start_seconds
 from ..errors import StoreError
-from .files import DATA_FILE, REPAIR_HINT, DayFile, Store
+from .files import DATA_FILE, REPAIR_HINT, Store
+from .manifest import DayFile
 from .spans import DAY, Span, subtract, to_seconds
 
 

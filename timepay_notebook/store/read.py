@@ -20,7 +20,8 @@ from ..filters import normalize_filters, zone
 from ..protocol import TIME_FILTERS
 from ..schema import SCHEMA
 from .damage import damage_error, find_damage, unreadable
-from .files import NEWEST_FIRST, Store, identity
+from .files import NEWEST_FIRST, Store
+from .manifest import identity
 from .spans import Span, seconds_or_none, to_wire, wire_or_none
 
 _DATE = pa.timestamp("us")

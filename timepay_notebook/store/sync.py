@@ -80,7 +80,8 @@ from ..limiter import AdaptiveLimit
 from ..progress import Progress
 from .ahead import Ahead
 from .damage import repair_damage
-from .files import MANIFEST, Fetched, Manifest, Store, WriteStats, identity
+from .files import MANIFEST, Fetched, Store, WriteStats
+from .manifest import Manifest, identity
 from .planner import Window, plan_windows
 from .result import SyncResult
 from .spans import DAY, Span, clip, subtract, to_seconds, to_wire
