@@ -1,6 +1,10 @@
 """A 1,000,000-log pull and sync at latency 0: time, and peak memory against the frame, in one run.
 
     python benchmarks/million.py [--logs 1000000] [--workers 8] [--no-pool] [--before DIR]
+    python benchmarks/million.py --step pull   # only step 2, with a sandbox of its own
+
+`--step pool|pull|sync` runs one step in this process (`--url URL`: against a sandbox already
+running, printing only the JSON; used by the full run for each child).
 
 Takes several minutes (about 100,000 requests per step); not run in CI. The sandbox serves
 from another process; each step runs in a child process of its own, so its peak memory is its
@@ -90,6 +94,14 @@ def sync(url: str, workers: int) -> dict[str, Any]:
 STEPS = {"pool": pool, "pull": pull, "sync": sync}
 
 
+def step(name: str, url: str, workers: int, pages: int) -> dict[str, Any]:
+    """One step's result (its JSON)."""
+    if name == "pool":
+        return pool(url, workers, pages)
+    result: dict[str, Any] = STEPS[name](url, workers)
+    return result
+
+
 def child(
     step: str, url: str, workers: int, logs: int, package: str | None = None
 ) -> dict[str, Any]:
@@ -128,11 +140,20 @@ def main() -> None:
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     pages = math.ceil(args.logs / 10)
-    if args.step == "pool":
-        print(json.dumps(pool(args.url, args.workers, pages)))
+    if args.step and args.url:  # a child of the full run, or a step against a running sandbox
+        print(json.dumps(step(args.step, args.url, args.workers, pages)))
         return
-    if args.step:
-        print(json.dumps(STEPS[args.step](args.url, args.workers)))
+    if args.step:  # one step alone, with a sandbox of its own
+        with sandbox_process(args.logs) as srv:
+            result = step(args.step, srv.url, args.workers, pages)
+        if args.step == "pull":
+            print(
+                f"load_logs of {result['rows']:,} logs at latency 0, {args.workers} workers: "
+                f"{result['seconds']:.1f} s ({pages / result['seconds']:,.0f} pages/s); "
+                f"peak memory {mib(result['peak'])} for a {mib(result['frame'])} frame = "
+                f"{result['peak'] / result['frame']:.2f}x (goal <= 1.5x)"
+            )
+        print(json.dumps(result))
         return
 
     with sandbox_process(args.logs) as srv:

@@ -390,6 +390,8 @@ class TimePayClient(Closing):
             puller.on_page = pages_done
             try:
                 for records in puller.pages():
+                    if puller.report.pages_fetched == 1:  # page 1 says how many logs to expect
+                        builder.reserve(puller.report.total)
                     batch += records
                     if len(batch) >= _BATCH:
                         builder.add(batch)

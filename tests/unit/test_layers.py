@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
     # pure building blocks: filters, frames, masking; the response cache
     (
         "filters",
+        "frame_columns",
         "frames",
         "columnar",
         "masking",
