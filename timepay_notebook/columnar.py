@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .frame_columns import STR_DTYPE
 from .frames import (
     categorical_column,
     empty_frame,
@@ -141,6 +142,63 @@ def from_table(
     decode = set(json_columns) | {n for n, kind in SCHEMA.items() if kind == OBJECT}
     built = {name: _typed(table, name, tz, api_timezone, decode) for name in names}
     return pd.DataFrame(built, index=pd.RangeIndex(table.num_rows), columns=names, copy=False)
+
+
+def from_frame_table(
+    table: pa.Table, *, tz: str | None, api_timezone: str, json_columns: Iterable[str]
+) -> pd.DataFrame | None:
+    """`from_table` of a table `to_table` made from a `load_logs` frame (the frame cache's),
+    in one Arrow conversion instead of a pandas one a column: the same frame, in a third of
+    the time. None when the table holds what only `from_table` types (an extra column, a type
+    `to_table` does not write, categories unsorted or not all used): call it then."""
+    if table.num_rows == 0:
+        return None
+    decode = set(json_columns) | {n for n, kind in SCHEMA.items() if kind == OBJECT}
+    plain: list[str] = []
+    categories: dict[str, pd.Categorical] = {}
+    for name, arrow_type in zip(table.column_names, table.schema.types, strict=True):
+        kind = SCHEMA.get(name)
+        if kind is None or (name in decode) != (kind == OBJECT):
+            return None
+        if kind == CATEGORY:
+            if not pa.types.is_dictionary(arrow_type) or table.column(name).num_chunks != 1:
+                return None
+            chunk = table.column(name).chunk(0)
+            values = pd.Index(chunk.dictionary.to_numpy(zero_copy_only=False), dtype=STR_DTYPE)
+            codes = chunk.indices.fill_null(-1).to_numpy()
+            used = np.bincount(codes[codes >= 0], minlength=len(values))
+            if not values.is_monotonic_increasing or not values.is_unique or not used.all():
+                return None
+            dtype = pd.CategoricalDtype(values)
+            categories[name] = pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+        elif kind != OBJECT:
+            if not _FRAME_TYPES[kind](arrow_type):
+                return None
+            plain.append(name)
+    frame = table.select(plain).to_pandas(types_mapper=_frame_types, use_threads=False)
+    for name, values in categories.items():
+        frame[name] = values
+    for name in decode & set(table.column_names):
+        frame[name] = pd.Series(_decoded(table.column(name)), dtype=object)
+    for name in plain:
+        if SCHEMA[name] == DATETIME:
+            frame[name] = localized(frame[name], tz, api_timezone)
+    ordered: pd.DataFrame = frame[table.column_names]
+    return ordered
+
+
+_FRAME_TYPES = {
+    STR: lambda t: pa.types.is_string(t) or pa.types.is_large_string(t),
+    DATETIME: lambda t: t == pa.timestamp("us"),
+    INT: lambda t: t == pa.int64(),
+}
+
+
+def _frame_types(arrow_type: pa.DataType) -> Any:
+    """`to_pandas` types_mapper of `from_frame_table`: text as `str`, integers as `Int64`."""
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return STR_DTYPE
+    return pd.Int64Dtype() if pa.types.is_integer(arrow_type) else None
 
 
 def _typed(

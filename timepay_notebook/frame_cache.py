@@ -15,8 +15,9 @@ module keeps the files.
   of the `Authorization` header, as the page cache keys its answers: `cache.cache_key`), the
   canonical wire filters and the `tz=` option. Another token, base URL or `tz` never gets the
   frame; the token is never stored.
-- **Columns.** `columnar` (`to_table` / `from_table`), the store's own Parquet round trip,
-  so a frame read back has exactly `load_logs`' dtypes; the column order, the frame's `attrs` and
+- **Columns.** `columnar` (`to_table`, and `from_frame_table`: one Arrow conversion, or
+  `from_table` for what only it types), the store's own Parquet round trip, so a frame read back
+  has exactly `load_logs`' dtypes; the column order, the frame's `attrs` and
   its `PullReport` are kept in the file's metadata. Times are stored naive in the API's zone and
   localized again on read for a `tz=` frame.
 - **Expiry.** A frame is fresh for the response cache's `closed_expire_after` (7 days) from its
@@ -46,7 +47,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .cache import ResponseCache, cache_key
-from .columnar import PARTITION, from_table, to_table
+from .columnar import PARTITION, from_frame_table, from_table, to_table
 from .pager import PullReport
 from .schema import DATETIME, SCHEMA
 
@@ -108,14 +109,15 @@ class FrameCache:
         path = self._path(key)
         try:
             modified = path.stat().st_mtime
-            table = pq.read_table(path)
+            table = pq.read_table(path, use_threads=False)
             meta = json.loads((table.schema.metadata or {})[_META_KEY])
             if meta.get("version") != FORMAT_VERSION:
                 raise ValueError(f"frame cache format {meta.get('version')!r}")
             table = table.replace_schema_metadata(None)
-            frame = from_table(
-                table, tz=tz, api_timezone=api_timezone, json_columns=meta["json_columns"]
-            )
+            options = {"tz": tz, "api_timezone": api_timezone, "json_columns": meta["json_columns"]}
+            frame = from_frame_table(table, **options)
+            if frame is None:
+                frame = from_table(table, **options)
             frame = frame[list(meta["columns"])] if len(frame.columns) else frame
             frame.attrs = dict(meta["attrs"])
             report = PullReport(**meta["report"])
