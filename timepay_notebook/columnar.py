@@ -72,7 +72,7 @@ def to_table(frame: pd.DataFrame) -> tuple[pa.Table, set[str]]:
         series = frame[name]
         kind = SCHEMA.get(name)
         if kind == OBJECT or (kind is None and series.dtype == object):
-            arrays[name] = pa.array([json_text(v) for v in series], type=pa.string())
+            arrays[name] = json_array(series)
             json_columns.add(name)
         elif kind is not None:
             arrays[name] = pa.array(series, from_pandas=True).cast(STORAGE_TYPES[kind])
@@ -92,7 +92,7 @@ def store_table(
         if name == PARTITION:
             continue
         if kind == OBJECT:
-            arrays[name] = pa.array([json_text(v) for v in objects[name]], type=pa.string())
+            arrays[name] = json_array(objects[name])
             json_columns.add(name)
         else:
             arrays[name] = typed.column(name).cast(STORAGE_TYPES[kind])
@@ -101,7 +101,7 @@ def store_table(
             continue
         series = inferred_column(values)  # as `finish` types an extra field
         if series.dtype == object:
-            arrays[name] = pa.array([json_text(v) for v in series], type=pa.string())
+            arrays[name] = json_array(series)
             json_columns.add(name)
         else:
             arrays[name] = pa.array(series, from_pandas=True)
@@ -248,11 +248,22 @@ def _column(table: pa.Table, name: str, kind: str) -> pa.ChunkedArray:
     return pa.chunked_array([pa.nulls(table.num_rows, STORAGE_TYPES[kind])])
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, default=str)  # `json.dumps` with these, made once
+
+
 def json_text(value: object) -> str | None:
-    """A cell as JSON text (None stays missing)."""
+    """A cell as JSON text (None stays missing): `json.dumps(value, ensure_ascii=False,
+    default=str)`."""
     if value is None or (isinstance(value, float) and value != value):
         return None
-    return json.dumps(value, ensure_ascii=False, default=str)
+    if type(value) is dict and not value:
+        return "{}"  # most logs' `extracted_data`
+    return _JSON.encode(value)
+
+
+def json_array(values: Iterable[object]) -> pa.Array:
+    """A column of cells as JSON text (`json_text` of each), an Arrow string array."""
+    return pa.array([json_text(v) for v in values], type=pa.string())
 
 
 def _decoded(column: pa.ChunkedArray | list[Any]) -> list[Any]:

@@ -23,6 +23,9 @@ URL = "https://api.example.invalid/api/v1/logs"
         {"page": "2"},
         {"phone_number": "+1 (555) 010-9999", "start_time": "2024-01-02 03:04:05"},
         {"status": "Completed,No Answer", "agent_id": "a/b?c=d&e#f", "x": "ünï~_.-%41"},
+        {"phone_number": "+1 (555) 010-9999", "end_time": "2024-01-02 03:04:05", "page": "7"},
+        {"agent_id": "a/b?c=d&e#f", "page": "12"},  # the filters' part from the memo
+        {"page": "3", "x": "ünï"},  # `page` not last
     ],
 )
 def test_query_url_is_the_url_requests_prepares(params: dict[str, str]) -> None:
