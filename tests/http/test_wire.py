@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import gzip
 import json
+import socket
+import ssl
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pandas as pd
 import pytest
 import requests
+import trustme
 from requests.adapters import HTTPAdapter
 
 import timepay_notebook as tp
@@ -255,3 +259,68 @@ def test_repeated_headers_are_joined_and_every_cookie_kept() -> None:
                 cookies = response.raw.headers.getlist("Set-Cookie")
                 assert cookies == ["one=1; Path=/", "two=2; Path=/"]
     assert (session.cookies.get("one"), session.cookies.get("two")) == ("1", "2")
+
+
+def test_https_answers_are_framed_by_wire_on_verified_tls(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over TLS, urllib3 makes the connection (the session's CA bundle verifies the server)
+    and `wire` frames each GET on it; a server the bundle does not trust is refused. (As for
+    `session.get`, a `REQUESTS_CA_BUNDLE` in the environment would win over `session.verify`.)"""
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+
+    ca = trustme.CA()
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    body = json.dumps({"success": True, "total": 7}).encode()
+    connections: list[int] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            connections.append(1)
+            super().setup()
+
+        def do_GET(self) -> None:
+            _headers(self, 200, {"Content-Length": str(len(body))})
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    class TLSServer(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def get_request(self) -> tuple[socket.socket, Any]:
+            sock, address = super().get_request()
+            return context.wrap_socket(sock, server_side=True), address
+
+    server = TLSServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"https://127.0.0.1:{server.server_address[1]}"
+    try:
+        session = requests.Session()
+        session.verify = str(bundle)
+        with tp.TimePayClient(TOKEN, url, session=session, cache=False, retries=0) as client:
+            assert [client.count_logs() for _ in range(4)] == [7] * 4
+            route = client._transport._route
+            assert route is not None
+            with route.send({"count_only": "true"}, (5.0, 5.0)) as response:
+                assert isinstance(response.raw, WireResponse)
+                assert json.loads(response.raw.read1(1 << 16))["total"] == 7
+        assert len(connections) == 1  # one TLS connection, kept alive for every GET
+        untrusting = requests.Session()
+        untrusting.verify = str(tmp_path / "other.pem")
+        trustme.CA().cert_pem.write_to_path(str(tmp_path / "other.pem"))
+        with (
+            tp.TimePayClient(TOKEN, url, session=untrusting, cache=False, retries=0) as client,
+            pytest.raises(tp.NetworkError, match="the TLS handshake failed"),
+        ):
+            client.count_logs()
+    finally:
+        server.shutdown()
+        server.server_close()
