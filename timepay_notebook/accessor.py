@@ -26,6 +26,7 @@ import pandas as pd
 
 from ._docs import same_doc
 from .attempts import DEFAULT_MAX_ATTEMPT, attempts_to_contact, by_attempt
+from .compare import MIN_N
 from .compliance import (
     DEFAULT_CALL_WINDOW,
     DEFAULT_MAX_PER_DAY,
@@ -53,6 +54,7 @@ from .summaries import (
     promise_summary,
     promises,
 )
+from .timing import MIN_ATTEMPTS
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -104,7 +106,7 @@ class TimePayAccessor:
         self,
         by: Keys = None,
         channel: str | None = "call",
-        min_attempts: int = 30,
+        min_attempts: int = MIN_ATTEMPTS,
         ci: float = DEFAULT_CI,
     ) -> pd.DataFrame:
         return by_hour(self._frame, by, channel, min_attempts, ci)
@@ -114,7 +116,7 @@ class TimePayAccessor:
         self,
         by: Keys = None,
         channel: str | None = "call",
-        min_attempts: int = 30,
+        min_attempts: int = MIN_ATTEMPTS,
         ci: float = DEFAULT_CI,
     ) -> pd.DataFrame:
         return by_weekday(self._frame, by, channel, min_attempts, ci)
@@ -124,7 +126,7 @@ class TimePayAccessor:
         self,
         channel: str | None = "call",
         metric: str = "contact_rate",
-        min_attempts: int = 30,
+        min_attempts: int = MIN_ATTEMPTS,
         ci: float = DEFAULT_CI,
     ) -> pd.DataFrame:
         return contact_grid(self._frame, channel, metric, min_attempts, ci)
@@ -136,7 +138,7 @@ class TimePayAccessor:
         metric: str = "contact_rate",
         adjust_for: Keys = None,
         ci: float = DEFAULT_CI,
-        min_n: int = 30,
+        min_n: int = MIN_N,
         channel: str | None = "call",
     ) -> pd.DataFrame:
         return compare(self._frame, by, metric, adjust_for, ci, min_n, channel)

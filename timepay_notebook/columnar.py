@@ -196,9 +196,7 @@ _FRAME_TYPES = {
 
 def _frame_types(arrow_type: pa.DataType) -> Any:
     """`to_pandas` types_mapper of `from_frame_table`: text as `str`, integers as `Int64`."""
-    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
-        return STR_DTYPE
-    return pd.Int64Dtype() if pa.types.is_integer(arrow_type) else None
+    return str_types(arrow_type) or int_types(arrow_type)
 
 
 def _typed(
@@ -285,14 +283,9 @@ def _decoded(column: pa.ChunkedArray | list[Any]) -> list[Any]:
     return values
 
 
-def id_keys(table: pa.Table) -> list[str | None]:
-    """Each row's identity as the pager keys it (`protocol.ID_FIELDS`), None without an id."""
-    keys: list[str | None] = id_key_array(table).to_pylist()
-    return keys
-
-
 def id_key_array(table: pa.Table) -> pa.ChunkedArray:
-    """`id_keys` as an Arrow string column (null without an id), computed column-wise: the first
+    """Each row's identity as the pager keys it, an Arrow string column (null without an id),
+    computed column-wise: the first
     of `protocol.ID_FIELDS` that is present and not empty, as `name\\x00value`."""
     keys = pa.chunked_array([pa.nulls(table.num_rows, pa.string())])
     for name in reversed([n for n in ID_FIELDS if n in table.column_names]):

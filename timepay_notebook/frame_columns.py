@@ -25,8 +25,12 @@ _MIN_CAPACITY = 1024
 
 
 def str_types(arrow_type: pa.DataType) -> Any:
-    """`to_pandas` types_mapper: Arrow large strings as pandas' `str`."""
-    return STR_DTYPE if pa.types.is_large_string(arrow_type) else None
+    """`to_pandas` types_mapper: Arrow strings as pandas' `str`."""
+    return (
+        STR_DTYPE
+        if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
+        else None
+    )
 
 
 class Buffer:

@@ -29,7 +29,6 @@ class AdaptiveLimit:
 
     def __init__(self, maximum: int, window: int = 8) -> None:
         self.maximum = self.value = self.lowest = max(1, maximum)
-        self.window = window
         self.in_flight = 0
         self._needed = window  # clean answers before the next probe upward
         self._clean = 0

@@ -27,6 +27,9 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from . import presentation, summaries
 from ._docs import same_doc
+from .attempts import DEFAULT_MAX_ATTEMPT
+from .compare import MIN_N
+from .intervals import DEFAULT_CI
 from .plot_style import (
     CONNECTION_COLORS,
     NO_DATA,
@@ -37,6 +40,7 @@ from .plot_style import (
 from .plot_style import new_axes as _axes
 from .plot_style import no_data as _no_data
 from .plot_style import set_titles as _titles
+from .timing import MIN_ATTEMPTS
 
 __all__ = [
     "STATUS_COLORS",
@@ -171,7 +175,7 @@ def hourly(
     ax: Axes | None = None,
     *,
     channel: str | None = "call",
-    min_attempts: int = 30,
+    min_attempts: int = MIN_ATTEMPTS,
 ) -> Axes:
     """Heatmap of right-party contact rate by weekday (rows, Monday first) and hour (columns).
 
@@ -246,8 +250,8 @@ def compare(
     *,
     metric: str = "contact_rate",
     adjust_for: summaries.Keys = None,
-    ci: float = 0.95,
-    min_n: int = 30,
+    ci: float = DEFAULT_CI,
+    min_n: int = MIN_N,
     channel: str | None = "call",
 ) -> Axes:
     """Dot-and-whisker chart of `compare(...)`: each group's ratio (adjusted, when asked) and
@@ -401,7 +405,11 @@ class Plots:
 
     @same_doc(hourly)
     def hourly(
-        self, ax: Axes | None = None, *, channel: str | None = "call", min_attempts: int = 30
+        self,
+        ax: Axes | None = None,
+        *,
+        channel: str | None = "call",
+        min_attempts: int = MIN_ATTEMPTS,
     ) -> Axes:
         return hourly(self._frame, ax, channel=channel, min_attempts=min_attempts)
 
@@ -413,8 +421,8 @@ class Plots:
         *,
         metric: str = "contact_rate",
         adjust_for: summaries.Keys = None,
-        ci: float = 0.95,
-        min_n: int = 30,
+        ci: float = DEFAULT_CI,
+        min_n: int = MIN_N,
         channel: str | None = "call",
     ) -> Axes:
         return compare(
@@ -429,7 +437,11 @@ class Plots:
         )
 
     def attempts(
-        self, ax: Axes | None = None, *, channel: str | None = "call", max_attempt: int = 15
+        self,
+        ax: Axes | None = None,
+        *,
+        channel: str | None = "call",
+        max_attempt: int = DEFAULT_MAX_ATTEMPT,
     ) -> Axes:
         """Contact rate by attempt number and loans contacted by then (`by_attempt`)."""
         from .plots_collections import attempts

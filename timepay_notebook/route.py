@@ -109,10 +109,6 @@ class Route:
         """Whether the session still has no cookies (a server may have set some since)."""
         return not self.session.cookies
 
-    def url(self, params: Mapping[str, str]) -> str:
-        """The URL of a GET with `params`, as requests would send it."""
-        return query_url(self.prefix, params)
-
     def send(
         self,
         params: Mapping[str, str],

@@ -345,10 +345,6 @@ class WireResponse:
         return self._done
 
     @property
-    def closed(self) -> bool:
-        return self._conn is None
-
-    @property
     def _original_response(self) -> WireResponse:
         """For `requests.cookies.extract_cookies_to_jar`, which reads `.msg` of this."""
         return self

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..presentation import plural
+
 
 @dataclass(frozen=True)
 class SyncResult:
@@ -57,19 +59,15 @@ class SyncResult:
         status = "synced" if self.complete else "INCOMPLETE sync:"
         failed = f", {self.windows_failed:,} failed" if self.windows_failed else ""
         repaired = (
-            f"; repaired {_plural(len(self.repaired), 'damaged day')}" if self.repaired else ""
+            f"; repaired {plural(len(self.repaired), 'damaged day')}" if self.repaired else ""
         )
         return (
             f"{status} {self.added:,} new logs ({self.updated:,} fetched again, {self.removed:,} "
             f"removed) into {self.path}: {self.logs:,} logs up to {self.high_water_mark or '-'}; "
-            f"{_plural(self.windows_fetched, 'window')} fetched, {self.windows_verified:,} "
-            f"verified by count{failed}; {_plural(self.requests, 'request')} in "
+            f"{plural(self.windows_fetched, 'window')} fetched, {self.windows_verified:,} "
+            f"verified by count{failed}; {plural(self.requests, 'request')} in "
             f"{self.seconds:.1f} s{repaired}"
         )
 
     def __str__(self) -> str:
         return self.summary()
-
-
-def _plural(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"

@@ -446,10 +446,6 @@ class _Sync:
         )
 
 
-def _plural(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
-
-
 def _seconds(text: str | None) -> int | None:
     return to_seconds(text) if text is not None else None
 
