@@ -285,8 +285,8 @@ def _decoded(column: pa.ChunkedArray | list[Any]) -> list[Any]:
 
 def id_key_array(table: pa.Table) -> pa.ChunkedArray:
     """Each row's identity as the pager keys it, an Arrow string column (null without an id),
-    computed column-wise: the first
-    of `protocol.ID_FIELDS` that is present and not empty, as `name\\x00value`."""
+    computed column-wise: the first of `protocol.ID_FIELDS` that is present and not empty, as
+    `name\\x00value`."""
     keys = pa.chunked_array([pa.nulls(table.num_rows, pa.string())])
     for name in reversed([n for n in ID_FIELDS if n in table.column_names]):
         values = table.column(name).cast(pa.string())
