@@ -35,7 +35,7 @@ from .options import (
     check_on_error,
     seconds_of,
 )
-from .pager import OnPage, Puller, PullReport
+from .pager import DaemonPool, OnPage, Puller, PullReport
 from .progress import Progress
 from .protocol import API_TIMEZONE, DEFAULT_BASE_URL
 from .transport import (
@@ -354,18 +354,21 @@ class TimePayClient(Closing):
         max_workers: int | None = None,
         cancel: threading.Event | None = None,
         limit: AdaptiveLimit | None = None,
+        pool: DaemonPool | None = None,
     ) -> ArrowPull:
         """`pull` for writers of Arrow (`sync_logs`): the typed Arrow columns and the object
         and extra columns (`FrameBuilder.finish_arrow`), never a DataFrame; naive times, no
         frame cache. Failed pages raise `IncompletePullError`, a cancel `PullCancelledError`
         (neither with a `.partial`). `limit`: the permits for requests in flight, shared with
-        other pulls running at the same time (then `max_workers` is its `maximum`)."""
+        other pulls running at the same time (then `max_workers` is its `maximum`); `pool`:
+        the threads that send them, shared likewise (as many as the limit's permits: no thread
+        waits for one), instead of threads of the pull's own."""
         if max_workers is not None:
             check_number("max_workers", max_workers, int, 1, 64)
         if limit is not None and max_workers is not None:
             raise ValueError("give pull_arrow max_workers or a shared limit, not both")
         check_cancel(cancel)
-        puller = self._puller(self.params(**params), max_workers, cancel, limit=limit)
+        puller = self._puller(self.params(**params), max_workers, cancel, limit=limit, pool=pool)
         builder = FrameBuilder(api_timezone=self.api_timezone)
         cancelled = self._collect(puller, builder, on_page)
         if cancelled is not None:
@@ -456,6 +459,7 @@ class TimePayClient(Closing):
         cancel: threading.Event | None = None,
         fresh: bool = False,
         limit: AdaptiveLimit | None = None,
+        pool: DaemonPool | None = None,
     ) -> Puller:
         self._transport.reset()
         if limit is None:
@@ -474,6 +478,7 @@ class TimePayClient(Closing):
             limit=limit,
             stop=stop,
             peek=peek if self.cache is not None and not fresh else None,
+            pool=pool,
         )
 
 

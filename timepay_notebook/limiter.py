@@ -42,9 +42,11 @@ class AdaptiveLimit:
         with self._ready:
             while self.in_flight >= self.value or (self._closed and stop is not None):
                 if stop is not None and stop.is_set():
+                    self._ready.notify()  # a permit it was woken for goes to another waiter
                     return False
                 self._ready.wait(POLL)
             if stop is not None and stop.is_set():
+                self._ready.notify()
                 return False
             self.in_flight += 1
             return True
@@ -73,4 +75,6 @@ class AdaptiveLimit:
                     self._clean = 0
                     self._probed = True
             self.in_flight -= 1
-            self._ready.notify_all()
+            free = self.value - self.in_flight
+            if free > 0:  # wake only as many waiters as may start (not all: a herd)
+                self._ready.notify(free)

@@ -88,22 +88,25 @@ class PullReport:
 class DaemonPool:
     """A thread pool whose threads are daemons, never joined: a request hung in one of them
     holds up neither `shutdown` nor the interpreter's exit (`ThreadPoolExecutor` joins its
-    threads at exit). Each future, once done, is also put on `finished`, so that a waiter takes
-    what is done from a queue instead of watching every pending future."""
+    threads at exit). Each future, once done, is also put on the queue given with it, so that a
+    waiter takes what is done from a queue instead of watching every pending future. Pulls
+    running at the same time may share one pool (`sync_logs`' windows): its threads are then
+    all the requests they have in flight, and none are started and ended per pull."""
 
     def __init__(self, workers: int, name: str) -> None:
         self.workers = workers
         self.name = name
-        self._queue: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]]
-        self._queue = queue.SimpleQueue()
-        self.finished: queue.SimpleQueue[Future[Any]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Task] = queue.SimpleQueue()
         self._threads = 0
         self._closed = False
 
-    def submit(self, function: Callable[..., Any], *args: Any) -> Future[Any]:
-        """Run `function(*args)` on a thread of the pool."""
+    def submit(
+        self, finished: queue.SimpleQueue[Future[Any]], function: Callable[..., Any], *args: Any
+    ) -> Future[Any]:
+        """Run `function(*args)` on a thread of the pool; its future goes on `finished` once
+        done (not if it is cancelled before it starts)."""
         future: Future[Any] = Future()
-        self._queue.put((future, function, args))
+        self._queue.put((future, function, args, finished))
         if self._threads < self.workers:
             self._threads += 1
             name = f"{self.name}_{self._threads}"
@@ -115,7 +118,7 @@ class DaemonPool:
         self._closed = True
         while True:
             try:
-                future, _, _ = self._queue.get_nowait()
+                future, _, _, _ = self._queue.get_nowait()
             except queue.Empty:
                 break
             future.cancel()
@@ -123,7 +126,7 @@ class DaemonPool:
     def _work(self) -> None:
         while not self._closed:
             try:
-                future, function, args = self._queue.get(timeout=POLL)
+                future, function, args, finished = self._queue.get(timeout=POLL)
             except queue.Empty:
                 continue
             if not future.set_running_or_notify_cancel():
@@ -134,7 +137,10 @@ class DaemonPool:
                 future.set_exception(error)
             else:
                 future.set_result(result)
-            self.finished.put(future)
+            finished.put(future)
+
+
+_Task = tuple[Future[Any], Callable[..., Any], tuple[Any, ...], "queue.SimpleQueue[Future[Any]]"]
 
 
 class Puller:
@@ -157,6 +163,9 @@ class Puller:
         peek: a page from a cache, read on the thread iterating `pages` before a request is
             made for it (the cache-first pass: only the pages it lacks go to the pool), or
             None. A page whose total is not page 1's is not taken from it.
+        pool: threads shared with other pulls (with `limit`; as many as its permits), kept
+            after the pull (its requests not started are cancelled); default: the pull's own
+            `max_workers` threads.
     """
 
     def __init__(
@@ -170,8 +179,10 @@ class Puller:
         limit: AdaptiveLimit | None = None,
         stop: threading.Event | None = None,
         peek: PeekPage | None = None,
+        pool: DaemonPool | None = None,
     ) -> None:
         self.fetch = fetch
+        self.shared_pool = pool
         self.peek = peek
         self.limit = limit or AdaptiveLimit(max_workers)
         self.stop = stop or threading.Event()
@@ -183,7 +194,9 @@ class Puller:
         self._expected = 0
         self._stopped: str | None = None  # why no more pages are requested (a fatal error)
         self._pool: DaemonPool | None = None
+        self._finished: queue.SimpleQueue[Future[Page]] = queue.SimpleQueue()  # done requests
         self._early: set[Future[Page]] = set()  # done, taken off `finished`, not yet waited for
+        self._unfinished: set[Future[Page]] = set()  # submitted, not yet taken off `finished`
 
     def pages(self) -> Iterator[list[dict[str, Any]]]:
         """The unseen logs of each page; raises if page 1 fails, records later failures.
@@ -192,12 +205,15 @@ class Puller:
             PullCancelledError: the cancel event was set (before page 1: nothing was sent).
         """
         self._check_cancel()
-        self._pool = DaemonPool(self.limit.maximum, "timepay-page")
+        self._pool = self.shared_pool or DaemonPool(self.limit.maximum, "timepay-page")
         try:
             yield from self._pages()
         finally:  # also on a cancel, Ctrl-C or an abandoned iterator: never wait for answers
             self.stop.set()
-            self._pool.shutdown()
+            if self.shared_pool is None:
+                self._pool.shutdown()
+            for future in self._unfinished:  # not started yet: never started
+                future.cancel()
             self._pool = None
 
     def _pages(self) -> Iterator[list[dict[str, Any]]]:
@@ -242,14 +258,15 @@ class Puller:
     def _submit(self, number: int, fresh: bool = False) -> Future[Page]:
         self._check_cancel()
         assert self._pool is not None, "requests are made while `pages` runs"
-        return self._pool.submit(self._fetch, number, fresh)
+        future: Future[Page] = self._pool.submit(self._finished, self._fetch, number, fresh)
+        self._unfinished.add(future)
+        return future
 
     def _wait(self, futures: Collection[Future[Page]]) -> set[Future[Page]]:
-        """The futures of `futures` done once at least one is, taken from the pool's `finished`
+        """The futures of `futures` done once at least one is, taken from the pull's `finished`
         queue, looking at the cancel event every `POLL` s (waking also lets a Ctrl-C that
         another thread received end the wait)."""
-        assert self._pool is not None, "requests are made while `pages` runs"
-        finished = self._pool.finished
+        finished = self._finished
         while True:
             done = {f for f in self._early if f in futures}
             try:
@@ -258,6 +275,7 @@ class Puller:
                     done.add(finished.get_nowait())
             except queue.Empty:
                 pass
+            self._unfinished -= done
             self._check_cancel()  # an answer that came after the cancel is dropped
             self._early |= {f for f in done if f not in futures}
             done = {f for f in done if f in futures}

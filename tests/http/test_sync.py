@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from timepay_notebook.store import SyncResult, files, read_store, sync_logs
 from timepay_notebook.store import sync as sync_module
 from timepay_notebook.store.files import MANIFEST, Store
 from timepay_notebook.store.spans import to_seconds, to_wire
+from timepay_notebook.transport import Transport
 
 
 def assert_store_is_the_truth(path: Path, srv: SandboxServer, **wire: str) -> None:
@@ -217,7 +219,17 @@ def test_one_sync_writes_at_a_time(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_windows_share_the_clients_requests_in_flight(tmp_path: Path) -> None:
+def test_windows_share_the_clients_requests_in_flight(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    senders: set[threading.Thread] = set()
+    page = Transport.page
+
+    def noted(self: Transport, *args: Any, **kwargs: Any) -> Any:
+        senders.add(threading.current_thread())
+        return page(self, *args, **kwargs)
+
+    monkeypatch.setattr(Transport, "page", noted)
     with (
         SandboxServer(n_logs=1000, seed=9, latency=0.01) as srv,
         fast_client(srv, max_workers=3) as client,
@@ -225,6 +237,7 @@ def test_windows_share_the_clients_requests_in_flight(tmp_path: Path) -> None:
         result = sync_logs(tmp_path, client=client, window_logs=100)
         assert result.windows_fetched >= 10
         assert srv.stats.peak_in_flight <= 3 + 1  # page requests, and the planner's count
+        assert len(senders) == 3  # the windows' pages, sent by the same 3 threads
         pages = [r.params for r in srv.request_log if r.params.get("page") == "1"]
         spans = sorted((to_seconds(p["start_time"]), to_seconds(p["end_time"])) for p in pages)
         assert all(a[1] < b[0] for a, b in itertools.pairwise(spans))  # disjoint

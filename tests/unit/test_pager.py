@@ -10,7 +10,7 @@ import pytest
 
 from timepay_notebook.errors import APIError, AuthenticationError
 from timepay_notebook.limiter import AdaptiveLimit
-from timepay_notebook.pager import Puller, record_key
+from timepay_notebook.pager import DaemonPool, Puller, record_key
 from timepay_notebook.transport import Page
 
 
@@ -230,3 +230,32 @@ def test_a_closed_limit_gives_no_permit_to_a_caller_with_a_stop_event() -> None:
     waiter.join(5)
     assert got == [False] and limit.in_flight == 1
     assert limit.acquire() and limit.in_flight == 2  # a caller without a stop event is served
+
+
+def test_pulls_sharing_a_pool_run_on_its_threads_and_leave_it_running() -> None:
+    pool = DaemonPool(2, "shared")
+    limit = AdaptiveLimit(2)
+    servers = [MovingData(95), MovingData(130), MovingData(40)]
+    senders: set[threading.Thread] = set()
+
+    def pull(data: MovingData) -> list[dict[str, Any]]:
+        def fetch(number: int, fresh: bool) -> Page:
+            senders.add(threading.current_thread())
+            return data.page(number, fresh)
+
+        puller = Puller(fetch, limit=limit, pool=pool)
+        return [r for records in puller.pages() for r in records]
+
+    got: dict[int, list[dict[str, Any]]] = {}
+    threads = [
+        threading.Thread(target=lambda i=i: got.update({i: pull(servers[i])})) for i in (0, 1)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert [len(got[i]) for i in (0, 1)] == [95, 130]
+    assert got[1] == servers[1].logs
+    assert pull(servers[2]) == servers[2].logs  # the pool outlives the pulls
+    assert len(senders) == 2 and all(t.name.startswith("shared_") for t in senders)
+    pool.shutdown()

@@ -26,7 +26,9 @@ How a sync works (the store's layout and manifest are in `.files`, the planning 
    of the client's `max_workers` requests in flight: each may take all of them, and takes
    whatever the others leave free, so the requests in flight stay at `max_workers` while a
    window waits for its page 1, ends with its last few pages, or writes (a lone window, as the
-   one window of a next-day sync, takes them all). Planning runs ahead in its own thread, so
+   one window of a next-day sync, takes them all). They also share the `max_workers` threads
+   that send the requests (`pager.DaemonPool`): no thread waits for a permit, and none is
+   started per window. Planning runs ahead in its own thread, so
    its count requests overlap with the pulls.
 5. **Written in batches, recorded once on disk** (`.writer`). A completed window's logs are
    kept (as Arrow) until `FLUSH_LOGS` logs have come, or the windows run out; then the thread
@@ -77,6 +79,7 @@ from ..errors import (
     redact_url,
 )
 from ..limiter import AdaptiveLimit
+from ..pager import DaemonPool
 from ..progress import Progress
 from .ahead import Ahead
 from .damage import repair_damage
@@ -339,6 +342,7 @@ class _Sync:
         flight; each window's thread hands its logs to the writer (`BatchWriter`)."""
         planned = Ahead(windows, self.options.max_windows)
         limit = AdaptiveLimit(self.client.max_workers)
+        senders = DaemonPool(self.client.max_workers, "timepay-page")  # the windows' requests
         pool = ThreadPoolExecutor(self.options.max_windows, thread_name_prefix="timepay-window")
         writer = BatchWriter(store, FLUSH_LOGS)
         pending: dict[Future[None], Window] = {}
@@ -350,7 +354,7 @@ class _Sync:
                         store.record(window.span, None)
                         continue
                     self._expect(window.pages)
-                    pending[pool.submit(self._window, window, limit, writer)] = window
+                    pending[pool.submit(self._window, window, limit, senders, writer)] = window
                     while len(pending) >= self.options.max_windows or (pending and self.failed):
                         self._collect(pending)
                     if self.failed:
@@ -373,6 +377,7 @@ class _Sync:
                 pool.submit(writer.flush).result()
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
+                senders.shutdown()
                 self.written, self.windows_written = writer.written, writer.windows
 
     def _collect(self, pending: dict[Future[None], Window]) -> None:
@@ -390,19 +395,24 @@ class _Sync:
                     pages = error.failed_pages if isinstance(error, IncompletePullError) else {}
                     self.first_pages = pages or {1: str(error)}
 
-    def _window(self, window: Window, limit: AdaptiveLimit, writer: BatchWriter) -> None:
-        """Pull one window (its requests holding permits of `limit`, shared by the windows)
-        and hand its logs to `writer` (which may write a batch on this thread)."""
-        fetched, counted_right = self._fetch(window, limit)
+    def _window(
+        self, window: Window, limit: AdaptiveLimit, senders: DaemonPool, writer: BatchWriter
+    ) -> None:
+        """Pull one window (its requests holding permits of `limit` and sent by the threads of
+        `senders`, both shared by the windows) and hand its logs to `writer` (which may write a
+        batch on this thread)."""
+        fetched, counted_right = self._fetch(window, limit, senders)
         writer.add(Completed(window, fetched, counted_right))
 
-    def _fetch(self, window: Window, limit: AdaptiveLimit) -> tuple[Fetched, bool]:
+    def _fetch(
+        self, window: Window, limit: AdaptiveLimit, senders: DaemonPool
+    ) -> tuple[Fetched, bool]:
         """The window's logs, as Arrow (`client.pull_arrow`: the pull behind `load_logs`
         without its DataFrame), and whether they match the server's count."""
         filters = {**self.filters, "start_time": window.start_time, "end_time": window.end_time}
         try:
             pull = self.client.pull_arrow(
-                filters, on_page=self._page_done, cancel=self.stop, limit=limit
+                filters, on_page=self._page_done, cancel=self.stop, limit=limit, pool=senders
             )
         except PullCancelledError:
             raise SyncCancelledError(f"the sync stopped: window {window} cancelled") from None
