@@ -164,9 +164,17 @@ def test_time_filters_match_whole_seconds_and_columns_keep_extras(tmp_path: Path
         records(12),
         [*records(5), {"message_id": "m1", "type": "whatsapp", "date": None, "note": "x"}],
         [*records(3, duration="n/a", start_time="later"), {"call_id": "c9", "flag": True}],
+        [
+            {**log, "date": date}
+            for log, date in zip(
+                records(5),
+                ["2026-01-11", "1969-12-31", "2026-01-10T23:30:00", None, "2026-01-11"],
+                strict=True,
+            )
+        ],
         [],
     ],
-    ids=["calls", "whatsapp-without-date", "unparsed-values", "empty"],
+    ids=["calls", "whatsapp-without-date", "unparsed-values", "days-apart", "empty"],
 )
 def test_the_arrow_path_writes_what_the_frame_path_writes(batch: list[dict[str, Any]]) -> None:
     with warnings.catch_warnings():

@@ -34,7 +34,7 @@ import os
 import sys
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,13 +206,17 @@ class Store:
                     found[key] = data
         return found
 
-    def keys_between(self, low: int | None, high: int | None) -> list[str]:
+    def keys_between(
+        self, low: int | None, high: int | None, on_disk: Collection[str] | None = None
+    ) -> list[str]:
         """The partitions (on disk or recorded) that may hold start times in `low`..`high`,
         newest first (a day of margin each side, in case a log's `date` is not its start
-        time's; the null partition last)."""
+        time's; the null partition last). `on_disk`: the partitions, if just listed."""
         first = _day(low - DAY) if low is not None else ""
         last = _day(high + DAY) if high is not None else "9999-12-31"
-        known = self.partitions().keys() | self.manifest.files.keys()  # recorded: maybe missing
+        if on_disk is None:
+            on_disk = self.partitions().keys()
+        known = set(on_disk) | self.manifest.files.keys()  # recorded: maybe missing
         keys = [k for k in known if k == NULL_PARTITION or first <= k <= last]
         return sorted(keys, key=lambda k: (k != NULL_PARTITION, k), reverse=True)
 
@@ -250,9 +254,11 @@ class Store:
         table = pa.concat_tables([w.table for w in windows], promote_options="permissive")
         keys = np.concatenate([w.keys for w in windows])
         new_ids = id_key_array(table)
-        repeated = pd.Series(new_ids.to_numpy(zero_copy_only=False)).duplicated(keep="last")
-        unique = ~(repeated.to_numpy() & pc.is_valid(new_ids).to_numpy(zero_copy_only=False))
-        if not unique.all():  # a log fetched by two windows of the batch: the last one's copy
+        valid_ids = pc.drop_null(new_ids)
+        if pc.count_distinct(valid_ids).as_py() < len(valid_ids):  # rare: look for which
+            repeated = pd.Series(new_ids.to_numpy(zero_copy_only=False)).duplicated(keep="last")
+            unique = ~(repeated.to_numpy() & pc.is_valid(new_ids).to_numpy(zero_copy_only=False))
+            # a log fetched by two windows of the batch: the last one's copy
             mask = pa.array(unique)
             table, keys, new_ids = table.filter(mask), keys[unique], new_ids.filter(mask)
         incoming = pc.drop_null(new_ids).combine_chunks()
@@ -260,12 +266,18 @@ class Store:
         replaced: list[pa.Array] = []
         removed = 0
         with self._lock:
-            touched = set(keys.tolist())
-            for span in spans:
-                touched |= set(self.keys_between(*span))
+            files = self.partitions()
+            codes, names = pd.factorize(keys)
+            touched = dict(zip(names.tolist(), range(len(names)), strict=True))
+            for span in spans:  # days the windows cover, though no log of the batch is in them
+                for key in self.keys_between(*span, files):
+                    touched.setdefault(key, -1)
             for key in sorted(touched):  # one at a time (side by side: more memory, no faster)
-                part = table.filter(pa.array(keys == key)) if len(keys) else table
-                removed += self._merge_partition(key, part, spans, incoming, replaced)
+                code = touched[key]
+                part = table.filter(pa.array(codes == code)) if code >= 0 else table.slice(0, 0)
+                removed += self._merge_partition(
+                    key, files.get(key), part, spans, incoming, replaced
+                )
             json_columns = set().union(*(w.json_columns for w in windows))
             self.manifest.json_columns = sorted(set(self.manifest.json_columns) | json_columns)
         updated = pc.unique(pa.chunked_array(replaced, type=pa.string()))
@@ -275,13 +287,19 @@ class Store:
         return WriteStats(added, len(updated), removed, max(newest) if newest else None)
 
     def _merge_partition(
-        self, key: str, part: pa.Table, spans: list[Span], incoming: pa.Array, replaced: list[Any]
+        self,
+        key: str,
+        stored: Path | None,
+        part: pa.Table,
+        spans: list[Span],
+        incoming: pa.Array,
+        replaced: list[Any],
     ) -> int:
-        """Merge `part` into partition `key`, replacing the stored logs in `spans` and those
-        whose id is `incoming`; adds the ids replaced to `replaced`; returns the stored logs
-        removed (not replaced)."""
+        """Merge `part` into partition `key` (its file: `stored`, None if it has none yet),
+        replacing the stored logs in `spans` and those whose id is `incoming`; adds the ids
+        replaced to `replaced`; returns the stored logs removed (not replaced)."""
         target = self.path / f"{PARTITION}={key}" / DATA_FILE
-        if not target.is_file():
+        if stored is None:
             if part.num_rows:
                 self._write(key, target, part)
             return 0
