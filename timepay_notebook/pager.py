@@ -22,11 +22,12 @@ Failures after the transport's retries are recorded per page, never dropped: the
 to raise or warn. A page that fails costs that page only, except a refused token (401/403):
 then no further page is requested (`PullReport.refused` holds the error).
 
-Stopping: every request runs on the puller's own threads while the caller's thread waits for
-them, waking every `POLL` seconds. A `cancel` event (looked at before each request is started,
-while waiting, and before each page is taken in) or Ctrl-C ends the pull at once, with
-`PullCancelledError` or `KeyboardInterrupt`: no request is started after that, and answers still
-in flight are dropped. The pull's `stop` event is then set: no retry starts, no backoff goes on
+Stopping: every request runs on the puller's own threads (or on a pool it shares with other
+pulls: `sync_logs`' windows) while the caller's thread waits for them, waking every `POLL`
+seconds. A `cancel` event (looked at before each request is started, while waiting, and before
+each page is taken in) or Ctrl-C ends the pull at once, with `PullCancelledError` or
+`KeyboardInterrupt`: no request is started after that (those queued are cancelled), and answers
+still in flight are dropped. The pull's `stop` event is then set: no retry starts, no backoff goes on
 and no body is read further. The threads are daemon threads, abandoned (never waited for): a
 request the server never answers ends in them at its timeout, without holding up the caller
 or the interpreter's exit. `on_page` only reports progress.

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from timepay_notebook.errors import APIError, AuthenticationError
+from timepay_notebook.errors import APIError, AuthenticationError, PullCancelledError
 from timepay_notebook.limiter import AdaptiveLimit
 from timepay_notebook.pager import DaemonPool, Puller, record_key
 from timepay_notebook.transport import Page
@@ -258,4 +258,28 @@ def test_pulls_sharing_a_pool_run_on_its_threads_and_leave_it_running() -> None:
     assert got[1] == servers[1].logs
     assert pull(servers[2]) == servers[2].logs  # the pool outlives the pulls
     assert len(senders) == 2 and all(t.name.startswith("shared_") for t in senders)
+    pool.shutdown()
+
+
+def test_a_cancelled_pull_on_a_shared_pool_starts_none_of_its_queued_requests() -> None:
+    pool = DaemonPool(1, "shared")
+    data, other = MovingData(60), MovingData(25)
+    gate, cancel = threading.Event(), threading.Event()
+    asked: list[int] = []
+
+    def fetch(number: int, fresh: bool) -> Page:
+        asked.append(number)
+        if number > 1:
+            cancel.set()  # cancelled while this request is on the wire and the rest queue
+            gate.wait(5)
+        return data.page(number, fresh)
+
+    puller = Puller(fetch, max_workers=4, cancel=cancel, pool=pool)
+    with pytest.raises(PullCancelledError):
+        for _ in puller.pages():
+            pass
+    gate.set()  # the request on the wire ends; the pool goes on to the next pull's requests
+    later = Puller(other.page, max_workers=4, pool=pool)
+    assert [r for records in later.pages() for r in records] == other.logs
+    assert asked == [1, 2]  # pages 3-5 were queued on the one thread, never sent
     pool.shutdown()
