@@ -99,6 +99,7 @@ class DaemonPool:
         self.name = name
         self._queue: queue.SimpleQueue[_Task] = queue.SimpleQueue()
         self._threads = 0
+        self._lock = threading.Lock()
         self._closed = False
 
     def submit(
@@ -108,9 +109,10 @@ class DaemonPool:
         done (not if it is cancelled before it starts)."""
         future: Future[Any] = Future()
         self._queue.put((future, function, args, finished))
-        if self._threads < self.workers:
-            self._threads += 1
-            name = f"{self.name}_{self._threads}"
+        with self._lock:  # pulls sharing the pool submit from their own threads
+            name = f"{self.name}_{self._threads + 1}" if self._threads < self.workers else None
+            self._threads += name is not None
+        if name is not None:
             threading.Thread(target=self._work, name=name, daemon=True).start()
         return future
 

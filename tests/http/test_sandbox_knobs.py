@@ -27,6 +27,18 @@ def test_latency_delays_every_response() -> None:
         assert time.perf_counter() - started >= 0.15
 
 
+@pytest.mark.parametrize("fault", ["500", "drop"])
+def test_latency_delays_injected_faults_too(fault: str) -> None:
+    with SandboxServer(n_logs=30, latency=0.15, gzip=True) as srv:
+        srv.faults = Faults(schedule={1: fault})
+        started = time.perf_counter()
+        try:
+            get(srv)
+        except requests.ConnectionError:
+            assert fault == "drop"
+        assert time.perf_counter() - started >= 0.15
+
+
 @pytest.mark.parametrize("status", ["500", "502", "503"])
 def test_injected_server_errors_are_json(small: SandboxServer, status: str) -> None:
     small.faults = Faults(schedule={1: status})

@@ -72,13 +72,13 @@ class Reply:
     ) -> None:
         self.status = status
         h = self.h
-        wait = self.not_before - time.monotonic()
-        if wait > 0 and self.stopping.wait(wait):
+        if self.gzip:  # made while the request waits, as the rest of the answer
+            body = gzip_compress(body, compresslevel=5)
+        if not self.waited():
             return self.drop()
         h.send_response(status)
         h.send_header("Content-Type", f"{content_type}; charset=utf-8")
         if self.gzip:
-            body = gzip_compress(body, compresslevel=5)
             h.send_header("Content-Encoding", "gzip")
         chunked = self.chunked and not self.trickle
         if chunked:
@@ -109,6 +109,12 @@ class Reply:
         if on_done is not None:
             on_done(self)
 
+    def waited(self) -> bool:
+        """Wait until `not_before` (the latency: the answer goes out no sooner); False if the
+        server stops meanwhile."""
+        wait = self.not_before - time.monotonic()
+        return not (wait > 0 and self.stopping.wait(wait))
+
     def drop(self) -> None:
         self.h.close_connection = True
         with contextlib.suppress(OSError):
@@ -136,6 +142,7 @@ def inject(reply: Reply, fault: str, plan: Faults) -> None:
         body = json.dumps({"success": True, "data": [{"call_id": "x" * 40}] * 10}).encode()
         reply.raw(200, "application/json", body[: len(body) // 2])
     elif fault == "drop":
+        reply.waited()  # dropped after the latency, as any answer
         reply.drop()
     elif fault == "unsuccessful":
         reply.json(200, {"success": False, "error": "upstream", "message": "injected failure"})
