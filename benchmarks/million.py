@@ -167,14 +167,10 @@ def main() -> None:
         print(
             f"{args.logs:,} logs ({pages:,} pages) at latency 0, {args.workers} workers, cache off"
         )
-        base = None if args.no_pool else child("pool", srv.url, args.workers, args.logs)
-        rounds = [
-            (child("pull", srv.url, args.workers, args.logs), child("sync", srv.url, *run))
-            for run in [(args.workers, args.logs)] * max(1, args.rounds)
-        ]
-        before = (
-            child("pull", srv.url, args.workers, args.logs, args.before) if args.before else None
-        )
+        run = (srv.url, args.workers, args.logs)
+        base = None if args.no_pool else child("pool", *run)
+        rounds = [(child("pull", *run), child("sync", *run)) for _ in range(max(1, args.rounds))]
+        before = child("pull", *run, args.before) if args.before else None
     for pulled, synced in rounds:
         assert pulled["rows"] == synced["rows"] == args.logs, (pulled, synced)
     # the load_logs figures: the median time (the slower of two), the highest peak

@@ -27,14 +27,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .frame_columns import STR_DTYPE
+from .frame_columns import STR_DTYPE, str_types
 from .frames import (
     categorical_column,
     empty_frame,
     inferred_column,
     int_types,
     localized,
-    str_types,
 )
 from .protocol import ID_FIELDS
 from .schema import CATEGORY, DATETIME, INT, OBJECT, SCHEMA, STR
@@ -59,8 +58,7 @@ def partition_keys(frame: pd.DataFrame) -> np.ndarray:
     dates = frame[PARTITION] if PARTITION in frame else pd.Series(pd.NaT, index=frame.index)
     if isinstance(dates.dtype, pd.DatetimeTZDtype):
         dates = dates.dt.tz_localize(None)
-    keys = dates.dt.strftime("%Y-%m-%d").astype(object)
-    return np.asarray(keys.where(dates.notna(), NULL_PARTITION), dtype=object)
+    return date_keys(pa.chunked_array([pa.Array.from_pandas(dates)], type=_DATE))
 
 
 def to_table(frame: pd.DataFrame) -> tuple[pa.Table, set[str]]:
@@ -110,9 +108,10 @@ def store_table(
 
 
 def date_keys(dates: pa.ChunkedArray) -> np.ndarray:
-    """`partition_keys` of a column of `date` timestamps: each distinct day formatted once
-    (formatting every row costs a microsecond a log)."""
-    days = pc.floor_temporal(dates, unit="day").cast(pa.date32()).cast(pa.int32())
+    """Each row's partition value from a column of `date` timestamps: the day as `YYYY-MM-DD`,
+    or `NULL_PARTITION`; each distinct day formatted once (formatting every row costs a
+    microsecond a log)."""
+    days = dates.cast(pa.date32()).cast(pa.int32())  # floored to the day
     numbers = days.fill_null(_NO_DAY).to_numpy()
     distinct, where = np.unique(numbers, return_inverse=True)
     names = pc.strftime(pa.array(distinct, pa.int32()).cast(pa.date32()), format="%Y-%m-%d")
@@ -177,13 +176,14 @@ def from_frame_table(
             chunk = table.column(name).chunk(0)
             values = pd.Index(chunk.dictionary.to_numpy(zero_copy_only=False), dtype=STR_DTYPE)
             codes = chunk.indices.fill_null(-1).to_numpy()
-            used = np.bincount(codes[codes >= 0], minlength=len(values))
+            used = _used(codes, len(values))
             if not values.is_monotonic_increasing or not values.is_unique or not used.all():
                 return None
             dtype = pd.CategoricalDtype(values)
             categories[name] = pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
         elif kind != OBJECT:
-            if not _FRAME_TYPES[kind](arrow_type):
+            stored_as = str_types(arrow_type) is not None if kind == STR else None
+            if not (stored_as or arrow_type == STORAGE_TYPES[kind]):
                 return None
             plain.append(name)
     frame = table.select(plain).to_pandas(types_mapper=_frame_types, use_threads=False)
@@ -196,13 +196,6 @@ def from_frame_table(
             frame[name] = localized(frame[name], tz, api_timezone)
     ordered: pd.DataFrame = frame[table.column_names]
     return ordered
-
-
-_FRAME_TYPES = {
-    STR: lambda t: pa.types.is_string(t) or pa.types.is_large_string(t),
-    DATETIME: lambda t: t == pa.timestamp("us"),
-    INT: lambda t: t == pa.int64(),
-}
 
 
 def _frame_types(arrow_type: pa.DataType) -> Any:
@@ -245,10 +238,16 @@ def _present_only(series: pd.Series) -> pd.Series:
     """`series` with only the categories its values use (a count, not a sort, of the codes)."""
     codes = series.cat.codes.to_numpy()
     categories = series.cat.categories
-    used = np.bincount(codes[codes >= 0], minlength=len(categories)) > 0
+    used = _used(codes, len(categories))
     if used.all():
         return series
     return series.cat.remove_categories(categories[~used])
+
+
+def _used(codes: np.ndarray, categories: int) -> np.ndarray:
+    """Which of `categories` categories the `codes` use (-1: missing), a count, not a sort."""
+    used: np.ndarray = np.bincount(codes[codes >= 0], minlength=categories) > 0
+    return used
 
 
 def _column(table: pa.Table, name: str, kind: str) -> pa.ChunkedArray:

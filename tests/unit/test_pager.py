@@ -281,5 +281,5 @@ def test_a_cancelled_pull_on_a_shared_pool_starts_none_of_its_queued_requests() 
     gate.set()  # the request on the wire ends; the pool goes on to the next pull's requests
     later = Puller(other.page, max_workers=4, pool=pool)
     assert [r for records in later.pages() for r in records] == other.logs
-    assert asked == [1, 2]  # pages 3-5 were queued on the one thread, never sent
+    assert asked == [1, 2]  # pages 3-6 were queued on the one thread, never sent
     pool.shutdown()

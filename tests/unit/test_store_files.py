@@ -12,7 +12,7 @@ import pytest
 
 import timepay_notebook as tp
 from tests.helpers import ids
-from timepay_notebook.columnar import partition_keys, store_table, to_table
+from timepay_notebook.columnar import NULL_PARTITION, partition_keys, store_table, to_table
 from timepay_notebook.errors import StoreError
 from timepay_notebook.frames import FrameBuilder, to_frame
 from timepay_notebook.store import files as store_module
@@ -85,6 +85,22 @@ def test_merging_a_window_replaces_its_span_and_deduplicates_by_id(tmp_path: Pat
     moved = records(1, call_id="c9", start_time="2026-01-10T11:00:00")
     store.write_window(to_frame(moved), span("2026-01-10T11:00:00", "2026-01-10T11:00:00"))
     assert ids(read_store(tmp_path)).count("c9") == 1
+
+
+def test_a_log_fetched_by_two_windows_of_a_batch_is_kept_once_as_the_last_had_it(
+    tmp_path: Path,
+) -> None:
+    store = new_store(tmp_path)
+    logs = records(6)  # c0..c5 at 10:00:59..10:00:54
+    older = Fetched.of(to_frame(logs[3:]), span("2026-01-10T10:00:00", "2026-01-10T10:00:56"))
+    # the newer window also got c3, which moved into it, with another status
+    newer_logs = [*logs[:3], logs[3] | {"start_time": "2026-01-10T10:00:57", "status": "Failed"}]
+    newer = Fetched.of(to_frame(newer_logs), span("2026-01-10T10:00:57", "2026-01-10T10:00:59"))
+    stats = store.write_windows([older, newer])
+    assert (stats.added, stats.updated, stats.removed) == (6, 0, 0)
+    frame = read_store(tmp_path)
+    assert sorted(ids(frame)) == ["c0", "c1", "c2", "c3", "c4", "c5"]
+    assert frame.set_index("call_id").loc["c3", "status"] == "Failed"
 
 
 def test_a_log_dated_another_day_than_it_started_is_found_and_ordered(tmp_path: Path) -> None:
@@ -192,7 +208,9 @@ def test_the_arrow_path_writes_what_the_frame_path_writes(batch: list[dict[str, 
     for name in expected.schema.names:
         assert table.column(name).type == expected.column(name).type, name
         assert table.column(name).to_pylist() == expected.column(name).to_pylist(), name
-    assert keys.tolist() == partition_keys(frame).tolist()
+    dates = frame["date"] if "date" in frame else pd.Series(pd.NaT, index=frame.index)
+    by_row = dates.dt.strftime("%Y-%m-%d").where(dates.notna(), NULL_PARTITION).tolist()
+    assert keys.tolist() == partition_keys(frame).tolist() == by_row
 
 
 def test_a_window_completed_while_another_is_written_does_not_wait_for_it(

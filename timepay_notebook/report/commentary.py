@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..compare import NOT_DISTINGUISHABLE
 from ..presentation import percent, plural, rupees
+from ..timing import MIN_ATTEMPTS
 
 CALLING_WINDOW = (8, 19)
 """Hours in which calls may be recommended: from 08:00 to 19:00 (the last call hour is 18)."""
@@ -61,7 +62,7 @@ def busiest_day(daily: pd.DataFrame) -> str:
 
 def best_hour(
     by_hour: pd.DataFrame,
-    min_attempts: int = 30,
+    min_attempts: int = MIN_ATTEMPTS,
     window: tuple[int, int] = CALLING_WINDOW,
 ) -> str:
     """The best and worst hours to call, among hours with enough calls inside the calling window.

@@ -82,7 +82,7 @@ class WriteStats:
 
 @dataclass(frozen=True)
 class Fetched:
-    """A window's logs as the store writes them: its Arrow table (`format.to_table`), each row's
+    """A window's logs as the store writes them: its Arrow table (`columnar.to_table`), each row's
     partition, the JSON columns, and the window's span."""
 
     table: pa.Table
@@ -261,14 +261,15 @@ class Store:
             # a log fetched by two windows of the batch: the last one's copy
             mask = pa.array(unique)
             table, keys, new_ids = table.filter(mask), keys[unique], new_ids.filter(mask)
-        incoming = pc.drop_null(new_ids).combine_chunks()
+            valid_ids = pc.drop_null(new_ids)
+        incoming = valid_ids.combine_chunks()
         spans = [w.span for w in windows]
         replaced: list[pa.Array] = []
         removed = 0
         with self._lock:
             files = self.partitions()
             codes, names = pd.factorize(keys)
-            touched = dict(zip(names.tolist(), range(len(names)), strict=True))
+            touched = {key: code for code, key in enumerate(names.tolist())}
             for span in spans:  # days the windows cover, though no log of the batch is in them
                 for key in self.keys_between(*span, files):
                     touched.setdefault(key, -1)
@@ -303,7 +304,7 @@ class Store:
             if part.num_rows:
                 self._write(key, target, part)
             return 0
-        old = _read_table(target)
+        old = _read_table(stored)
         seconds = start_seconds(old)
         old_ids = id_key_array(old)
         is_replaced = pc.fill_null(pc.is_in(old_ids, value_set=incoming), False)
