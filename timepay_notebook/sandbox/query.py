@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -46,8 +47,10 @@ class Request:
     count_only: bool
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_time(name: str, value: str) -> int:
-    """`YYYY-MM-DDTHH:MM:SS` as naive epoch seconds; anything else is a `QueryError`."""
+    """`YYYY-MM-DDTHH:MM:SS` as naive epoch seconds; anything else is a `QueryError`. Cached:
+    every page of a pull asks with the same times (`strptime` is most of a request's parsing)."""
     if not _TIME_PATTERN.fullmatch(value):
         raise QueryError(f"{name} must be formatted YYYY-MM-DDTHH:MM:SS, got {value!r}")
     try:
