@@ -213,11 +213,28 @@ def test_the_arrow_path_writes_what_the_frame_path_writes(batch: list[dict[str, 
     assert keys.tolist() == partition_keys(frame).tolist() == by_row
 
 
+def on_day(logs: list[dict[str, Any]], day: str) -> list[dict[str, Any]]:
+    """`logs` (from `records`) moved from 2026-01-10 to `day`, ids made unique to it."""
+    moved = []
+    for log in logs:
+        log = {k: v.replace("2026-01-10", day) if isinstance(v, str) else v for k, v in log.items()}
+        moved.append(log | {"call_id": f"{log['call_id']}-{day}"})
+    return moved
+
+
+def completed(logs: list[dict[str, Any]], start: str, end: str) -> Completed:
+    """A window of `start`..`end` pulled in full, with `logs`."""
+    fetched = Fetched.of(to_frame(logs), span(start, end))
+    window = Window(*fetched.span, count=len(logs), fetch=True)
+    return Completed(window, fetched, counted_right=True)
+
+
 def test_a_window_completed_while_another_is_written_does_not_wait_for_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`BatchWriter`: the thread that fills the batch writes it; a window completed meanwhile
-    is kept, not written at the same time, and `flush` writes it; each is recorded after."""
+    """`BatchWriter`: the thread whose window completes enough days writes them; a window
+    completed meanwhile is kept, not written at the same time, and `flush` writes it; each is
+    recorded after."""
     store = new_store(tmp_path)
     writing, release = threading.Event(), threading.Event()
     write_windows = Store.write_windows
@@ -231,18 +248,14 @@ def test_a_window_completed_while_another_is_written_does_not_wait_for_it(
 
     monkeypatch.setattr(Store, "write_windows", slow)
     writer = BatchWriter(store, flush_logs=5)
-
-    def completed(logs: list[dict[str, Any]], start: str, end: str) -> Completed:
-        fetched = Fetched.of(to_frame(logs), span(start, end))
-        window = Window(*fetched.span, count=len(logs), fetch=True)
-        return Completed(window, fetched, counted_right=True)
-
-    logs = records(9)  # 10:00:59 back to 10:00:51
-    newer = completed(logs[:6], "2026-01-10T10:00:54", "2026-01-10T23:59:59")
-    older = completed(logs[6:], "2026-01-10T00:00:00", "2026-01-10T10:00:53")
+    newer_logs, older_logs = on_day(records(6), "2026-01-11"), records(3)
+    newer = completed(newer_logs, "2026-01-11T00:00:00", "2026-01-11T23:59:59")
+    older = completed(older_logs, "2026-01-10T00:00:00", "2026-01-10T23:59:59")
+    writer.begin(newer.window)
+    writer.begin(older.window)
     first = threading.Thread(target=writer.add, args=(newer,))
     first.start()
-    assert writing.wait(10)  # six logs: that thread writes them
+    assert writing.wait(10)  # six logs of a day no other window reaches: that thread writes them
     writer.add(older)  # returns at once: kept for the next write, not written alongside
     assert batches == [1] and first.is_alive()
     release.set()
@@ -251,4 +264,58 @@ def test_a_window_completed_while_another_is_written_does_not_wait_for_it(
     writer.flush()
     assert batches == [1, 1] and writer.windows == 2
     assert store.manifest.covered == [(older.window.start, newer.window.end)]
-    assert ids(read_store(tmp_path)) == ids(to_frame(logs))
+    assert ids(read_store(tmp_path)) == ids(to_frame(newer_logs + older_logs))
+
+
+def test_windows_sharing_a_day_write_it_once_when_both_are_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows come newest first. A window's days are written once no window in flight (or
+    still to come: older than the oldest begun) reaches them: window A's newest day at once, the
+    day A shares with B when B is in, B's oldest day at the end; each window is recorded once
+    all of its days are on disk."""
+    store = new_store(tmp_path)
+    writes: list[str] = []
+    write_table = store_module._write_table
+
+    def counted(target: Path, table: Any) -> int:
+        writes.append(target.parent.name)
+        return write_table(target, table)
+
+    monkeypatch.setattr(store_module, "_write_table", counted)
+    day10, day11, day12 = (
+        records(3),
+        on_day(records(4), "2026-01-11"),
+        on_day(records(2), "2026-01-12"),
+    )
+    a = completed(day12 + day11[:2], "2026-01-11T10:00:57", "2026-01-12T23:59:59")
+    b = completed(day11[2:] + day10, "2026-01-10T00:00:00", "2026-01-11T10:00:56")
+    writer = BatchWriter(store, flush_logs=1)
+    writer.begin(a.window)
+    writer.begin(b.window)
+    writer.add(a)  # B may still bring logs of the 11th, not of the 12th
+    assert writes == ["date=2026-01-12"] and store.manifest.covered == []
+    writer.add(b)  # the 11th is in; the 10th waits (a window older than B may come)
+    assert writes == ["date=2026-01-12", "date=2026-01-11"]
+    assert store.manifest.covered == [a.window.span] and writer.windows == 1
+    writer.flush()
+    assert writes == ["date=2026-01-12", "date=2026-01-11", "date=2026-01-10"]
+    assert store.manifest.covered == [(b.window.start, a.window.end)] and writer.windows == 2
+    assert sorted(ids(read_store(tmp_path))) == sorted(ids(day10 + day11 + day12))
+
+
+def test_a_cut_window_keeps_logs_of_no_day_with_its_older_part() -> None:
+    logs = on_day(records(2), "2026-01-11") + records(2)
+    logs[3] = logs[3] | {"date": None, "start_time": None}  # no day: the NULL partition
+    fetched = Fetched.of(to_frame(logs), span("2026-01-10T00:00:00", "2026-01-11T23:59:59"))
+    newer, older = fetched.cut(to_seconds("2026-01-11T00:00:00"))
+    assert newer is not None and older is not None
+    assert (
+        ids(newer.table.to_pylist()) == ids(logs[:2])
+        and newer.span[0] == span("2026-01-11T00:00:00", "2026-01-11T00:00:00")[0]
+    )
+    assert ids(older.table.to_pylist()) == ids(logs[2:])
+    assert older.keys.tolist() == ["2026-01-10", NULL_PARTITION]
+    assert older.span == span("2026-01-10T00:00:00", "2026-01-10T23:59:59")
+    assert older.cut(older.span[0]) == (older, None)  # all of it: rows of no day included
+    assert fetched.cut(fetched.span[1] + 1) == (None, fetched)

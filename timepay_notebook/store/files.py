@@ -103,6 +103,24 @@ class Fetched:
         table, json_columns, keys = store_table(typed, objects)
         return cls(table, keys, frozenset(json_columns), span)
 
+    def cut(self, since: int) -> tuple[Fetched | None, Fetched | None]:
+        """(its logs of the days from `since` on, the rest), `since` being a day's first second:
+        the rows by partition and the span cut at `since`; None for an empty side. Rows of no
+        day (`NULL_PARTITION`) stay with the rest while it has a span."""
+        start, end = self.span
+        if since <= start:
+            return self, None
+        if since > end:
+            return None, self
+        keys = self.keys
+        newer = (keys >= to_wire(since)[:10]) & (keys != NULL_PARTITION)
+        mask = pa.array(newer)
+        part = Fetched(self.table.filter(mask), keys[newer], self.json_columns, (since, end))
+        rest = Fetched(
+            self.table.filter(pc.invert(mask)), keys[~newer], self.json_columns, (start, since - 1)
+        )
+        return part, rest
+
     @property
     def newest(self) -> int | None:
         """The newest start time in it (None: no logs with one)."""

@@ -30,19 +30,20 @@ How a sync works (the store's layout and manifest are in `.files`, the planning 
    that send the requests (`pager.DaemonPool`): no thread waits for a permit, and none is
    started per window. Planning runs ahead in its own thread, so
    its count requests overlap with the pulls.
-5. **Written in batches, recorded once on disk** (`.writer`). A completed window's logs are
-   kept (as Arrow) until `FLUSH_LOGS` logs have come, or the windows run out; then the thread
-   whose window filled the batch merges it into the store (unless another is writing: then the
-   next one does), each day it touches read and written once (deduplicated by id; each window
-   replaces what the store had in its span), and only then are its windows recorded in the
-   manifest. The other windows go on meanwhile. The trade-off: a day is rewritten once per
-   batch instead of once per window (a first sync of 1M logs, about 11,000 logs a day: a day
-   is written once or twice instead of four to five times), for a batch's worth of memory
-   (20,000 logs as Arrow, a few MiB) and a larger loss when the process is killed: up to a
-   batch of completed windows as well as those in flight, which the next sync examines again
-   and finishes without duplicates (a window is never recorded without its logs on disk). A
-   sync that stops (a failure, Ctrl-C) first writes the windows it completed. Ids are compared
-   column-wise (`pyarrow.compute`).
+5. **Each day written once, in batches, recorded once on disk** (`.writer`). Windows come
+   newest first, so a day is complete once no window in flight, and not the oldest one begun,
+   reaches it. A completed window's logs are kept (as Arrow) until their days are complete and
+   those hold `FLUSH_LOGS` logs, or the windows run out; then the thread whose window completed
+   them merges them into the store (unless another is writing: then the next one does), each
+   day read and written once (deduplicated by id; each window replaces what the store had in
+   its span), and only then are the windows written in full recorded in the manifest. The
+   other windows go on meanwhile. A first sync of 1M logs (about 11,000 logs a day) writes each
+   day once, where a write per window would write it four to five times; the cost is memory
+   (a batch and the days not yet complete: about 40,000 logs as Arrow, a few MiB) and a larger
+   loss when the process is killed: the logs kept as well as the windows in flight, which the
+   next sync examines again and finishes without duplicates (a window is never recorded
+   without its logs on disk). A sync that stops (a failure, Ctrl-C) first writes the windows
+   it completed. Ids are compared column-wise (`pyarrow.compute`).
 6. **Failures.** A window whose pages still fail after every retry stops new windows from
    starting; the windows in flight finish and are stored; then `IncompleteSyncError` (an
    `IncompletePullError`) names the failed windows and carries the `SyncResult` so far.
@@ -354,6 +355,7 @@ class _Sync:
                         store.record(window.span, None)
                         continue
                     self._expect(window.pages)
+                    writer.begin(window)
                     pending[pool.submit(self._window, window, limit, senders, writer)] = window
                     while len(pending) >= self.options.max_windows or (pending and self.failed):
                         self._collect(pending)

@@ -1,13 +1,19 @@
-"""`BatchWriter`: a sync's completed windows, written to the store in batches.
+"""`BatchWriter`: a sync's completed windows, written to the store in batches, each day once.
 
-Each window's thread hands its logs (as Arrow) to the writer once its pull is done. They are
-kept until `flush_logs` logs have come; the thread whose window fills the batch then writes it,
-unless a write is already in progress (the batch then waits for the next window, or for
-`flush`): merged into the store (`Store.write_windows`: each day the batch touches read and
-written once), then its windows are recorded in the manifest (those whose logs matched the API's
-count; the others are examined again by the next sync), then the manifest is saved. A window is
-never recorded before its logs are on disk; one batch is written at a time; a window's thread
-never waits for another's write.
+Windows are pulled newest first (`planner.plan_windows`), a few at a time. The sync tells the
+writer when a window `begin`s; each window's thread hands it the window's logs (as Arrow) once
+its pull is done (`add`). A day is *closed* once no window can bring it more logs: it is newer
+than the day every window in flight ends on, and than the day the oldest window begun starts on
+(windows still to come are older). Logs wait until their day is closed; once closed days hold
+`flush_logs` logs, the thread whose window closed them writes them, unless a write is already in
+progress (they then wait for the next window, or for `flush`): merged into the store
+(`Store.write_windows`: each day the batch touches read and written once), then the windows
+written in full are recorded in the manifest (those whose logs matched the API's count; the
+others are examined again by the next sync), then the manifest is saved. So a first sync writes
+each day once (a window spanning days is written in parts, day by day); a window is never
+recorded before all of its logs are on disk; one batch is written at a time; a window's thread
+never waits for another's write. `flush` writes whatever is left, closed or not (the end of a
+sync, or its stop: a window that failed never closes the days it shares with others).
 
 Why on the window's thread: while it writes, the other windows take every request in flight
 (the windows share one limit); and Arrow's allocator keeps a heap per thread: a thread that has
@@ -20,8 +26,12 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+import numpy as np
+
+from ..columnar import NULL_PARTITION
 from .files import Fetched, Store, WriteStats
 from .planner import Window
+from .spans import DAY, Span, to_wire
 
 
 @dataclass(frozen=True)
@@ -34,57 +44,112 @@ class Completed:
     counted_right: bool
 
 
+@dataclass
+class _Waiting:
+    """A completed window not yet written in full: what is left of it (its older days), and
+    the newest start time of the whole window (recorded with it)."""
+
+    completed: Completed
+    left: Fetched
+    newest: int | None
+
+
 class BatchWriter:
-    """Writes completed windows into `store` in batches of at least `flush_logs` logs (see the
-    module docstring). `add` is called from the windows' threads."""
+    """Writes completed windows into `store`, each day once its logs are all in, in batches of
+    at least `flush_logs` logs (see the module docstring). `begin` and `add` are called from
+    the sync's threads."""
 
     def __init__(self, store: Store, flush_logs: int) -> None:
         self.store = store
         self.flush_logs = flush_logs
         self.written: list[WriteStats] = []  # one per batch written
-        self.windows = 0  # windows written
-        self._batch: list[Completed] = []
-        self._batch_logs = 0
+        self.windows = 0  # windows written in full
+        self._waiting: list[_Waiting] = []
+        self._in_flight: set[Span] = set()
+        self._oldest: int | None = None  # the start of the oldest window begun
         self._writing = False
         self._lock = threading.Lock()
 
-    def add(self, completed: Completed) -> None:
-        """Keep a completed window; write the batch (on this thread) if it now holds
-        `flush_logs` logs and no other thread is writing."""
+    def begin(self, window: Window) -> None:
+        """Note a window about to be pulled: its days are not closed until it is added."""
         with self._lock:
-            self._batch.append(completed)
-            self._batch_logs += completed.fetched.table.num_rows
-            if self._writing or self._batch_logs < self.flush_logs:
+            self._in_flight.add(window.span)
+            if self._oldest is None or window.start < self._oldest:
+                self._oldest = window.start
+
+    def add(self, completed: Completed) -> None:
+        """Keep a completed window; write the closed days (on this thread) if they now hold
+        `flush_logs` logs and no other thread is writing."""
+        waiting = _Waiting(completed, completed.fetched, completed.fetched.newest)
+        with self._lock:
+            self._in_flight.discard(completed.window.span)
+            self._waiting.append(waiting)
+            since = self._closed_since()
+            if self._writing or since is None or self._logs_since(since) < self.flush_logs:
                 return
             self._writing = True
-            batch = self._take()
+            batch = self._take(since)
         try:
-            self._write(batch)
+            self._write(*batch)
         finally:
             with self._lock:
                 self._writing = False
 
     def flush(self) -> None:
-        """Write what is kept (once no window is in flight, and no write in progress)."""
+        """Write everything kept, closed or not (once no window is in flight that will be added,
+        and no write is in progress)."""
         with self._lock:
             assert not self._writing, "flush runs once the windows' threads are done"
-            batch = self._take()
-        self._write(batch)
+            batch = self._take(None)
+        self._write(*batch)
 
-    def _take(self) -> list[Completed]:
-        batch, self._batch, self._batch_logs = self._batch, [], 0
-        return batch
+    def _closed_since(self) -> int | None:
+        """The first second of the closed days (None: none are known to be, as no window
+        has begun)."""
+        edges = [end for _, end in self._in_flight]
+        if self._oldest is not None:
+            edges.append(self._oldest)
+        return (max(edges) // DAY + 1) * DAY if edges else None
 
-    def _write(self, batch: list[Completed]) -> None:
-        """Merge `batch` into the store, then record its windows and save the manifest."""
-        if not batch:
+    def _logs_since(self, since: int) -> int:
+        """The logs kept of the days from `since` on."""
+        day = to_wire(since)[:10]
+        return sum(
+            int(np.count_nonzero((w.left.keys >= day) & (w.left.keys != NULL_PARTITION)))
+            for w in self._waiting
+        )
+
+    def _take(self, since: int | None) -> tuple[list[Fetched], list[_Waiting]]:
+        """The logs of the days from `since` on (None: all), taken off the windows kept; and
+        the windows now taken in full."""
+        parts: list[Fetched] = []
+        whole: list[_Waiting] = []
+        kept: list[_Waiting] = []
+        for waiting in self._waiting:
+            part, rest = (waiting.left, None) if since is None else waiting.left.cut(since)
+            if part is not None:
+                parts.append(part)
+            if rest is None:
+                whole.append(waiting)
+            else:
+                waiting.left = rest
+                kept.append(waiting)
+        self._waiting = kept
+        return parts, whole
+
+    def _write(self, parts: list[Fetched], whole: list[_Waiting]) -> None:
+        """Merge `parts` into the store, then record the windows of `whole` and save the
+        manifest."""
+        if not parts and not whole:
             return
         store = self.store
-        stats = store.write_windows([c.fetched for c in batch])
-        for completed in batch:
+        stats = store.write_windows(parts)
+        for waiting in whole:
+            completed = waiting.completed
             if completed.counted_right:  # else examined again next time
-                store.record(completed.window.span, completed.fetched.newest)
+                store.record(completed.window.span, waiting.newest)
         store.save()
         with self._lock:
-            self.written.append(stats)
-            self.windows += len(batch)
+            if parts:
+                self.written.append(stats)
+            self.windows += len(whole)
