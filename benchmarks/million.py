@@ -1,6 +1,6 @@
 """A 1,000,000-log pull and sync at latency 0: time, and peak memory against the frame, in one run.
 
-    python benchmarks/million.py [--logs 1000000] [--workers 8] [--rounds 2] [--no-pool]
+    python benchmarks/million.py [--logs 1000000] [--workers 8] [--rounds 3] [--no-pool]
                                  [--before DIR]
     python benchmarks/million.py --step pull   # only step 2, with a sandbox of its own
 
@@ -19,7 +19,8 @@ own (peak resident set during the step minus the resident set before it). Cache 
 
 Steps 2 and 3 run `--rounds` times, alternating (a run at latency 0 varies by up to a tenth
 from one minute to the next on this 2-core machine, more than the 5% goal): each round's ratio
-is printed, and the sync's figure is the median of the rounds' ratios.
+is printed, and the sync's figure is the median of the rounds' ratios (3 by default: an odd
+number, so that the median is one round's ratio).
 
 4. With `--before DIR` (a checkout of the code to compare with, e.g. `git worktree add
    /tmp/before e3ce626`, the code when issue 16 was filed), the same `load_logs` step run with
@@ -105,7 +106,7 @@ def step(name: str, url: str, workers: int, pages: int) -> dict[str, Any]:
     if name == "pool":
         return pool(url, workers, pages)
     result: dict[str, Any] = STEPS[name](url, workers)
-    return result
+    return result | {"package": str(Path(tp.__file__).resolve().parent)}  # whose code ran
 
 
 def child(
@@ -140,7 +141,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--logs", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=8)
-    parser.add_argument("--rounds", type=int, default=2, help="load_logs and sync_logs runs each")
+    parser.add_argument("--rounds", type=int, default=3, help="load_logs and sync_logs runs each")
     parser.add_argument("--no-pool", action="store_true", help="skip the requests.get baseline")
     parser.add_argument("--before", help="a checkout whose load_logs to compare with")
     parser.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)
@@ -171,8 +172,10 @@ def main() -> None:
         base = None if args.no_pool else child("pool", *run)
         rounds = [(child("pull", *run), child("sync", *run)) for _ in range(max(1, args.rounds))]
         before = child("pull", *run, args.before) if args.before else None
+    here = str(Path(tp.__file__).resolve().parent)
     for pulled, synced in rounds:
         assert pulled["rows"] == synced["rows"] == args.logs, (pulled, synced)
+        assert pulled["package"] == synced["package"] == here, (pulled, synced)
     # the load_logs figures: the median time (the slower of two), the highest peak
     seconds = statistics.median_high(p["seconds"] for p, _ in rounds)
     pulled = {**rounds[0][0], "seconds": seconds, "peak": max(p["peak"] for p, _ in rounds)}
@@ -191,6 +194,8 @@ def main() -> None:
     )
     if before is not None:
         assert before["rows"] == args.logs
+        checkout = Path(args.before).resolve()
+        assert Path(before["package"]).is_relative_to(checkout), (before["package"], checkout)
         print(
             f"load_logs of {args.before}: {before['seconds']:.1f} s; this code takes "
             f"{pulled['seconds'] / before['seconds']:.2f}x its time (goal <= 0.65x); its peak "
