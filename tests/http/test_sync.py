@@ -18,8 +18,13 @@ import pandas as pd
 import pytest
 
 import timepay_notebook as tp
-from tests.helpers import fast_client
-from timepay_notebook.errors import IncompleteSyncError, StoreError, StoreMismatchError
+from tests.helpers import fast_client, ids
+from timepay_notebook.errors import (
+    IncompleteSyncError,
+    PartialDataWarning,
+    StoreError,
+    StoreMismatchError,
+)
 from timepay_notebook.frames import to_frame
 from timepay_notebook.sandbox import Faults, SandboxServer
 from timepay_notebook.store import SyncResult, files, read_store, sync_logs
@@ -334,3 +339,38 @@ def test_a_first_sync_writes_each_day_once(tmp_path: Path, monkeypatch: pytest.M
         assert len(batches) >= 2  # several batches (a write waits for 300 logs of days complete)
         assert len(manifest(tmp_path / "b")["covered"]) == 1  # every window recorded
         assert_store_is_the_truth(tmp_path / "b", srv)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "error",
+    [OSError(28, "No space left on device"), StoreError("a day file is damaged")],
+    ids=["disk-full", "store-error"],
+)
+def test_a_failed_write_stops_the_sync_and_records_only_windows_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    """The second batch's write fails (before the last): the sync stops with that error (a
+    `StoreError` is not taken for a failed count), and every span the manifest records has all
+    its logs on disk."""
+    monkeypatch.setattr(sync_module, "FLUSH_LOGS", 100)  # batches of a few windows
+    write_windows = files.Store.write_windows
+    calls = itertools.count(1)
+
+    def failing(self: files.Store, windows: list[files.Fetched]) -> Any:
+        if next(calls) == 2:
+            raise error
+        return write_windows(self, windows)
+
+    monkeypatch.setattr(files.Store, "write_windows", failing)
+    with SandboxServer(n_logs=1500, seed=3) as srv, fast_client(srv) as client:
+        with pytest.raises(type(error)) as raised:
+            sync_logs(tmp_path, client=client, window_logs=100)
+        assert raised.value is error
+        covered = manifest(tmp_path)["covered"]
+        assert covered  # the batches before it
+        with pytest.warns(PartialDataWarning, match="does not cover"):
+            stored = set(ids(read_store(tmp_path)))
+        for start, end in covered:
+            assert set(ids(srv.truth(start_time=start, end_time=end))) <= stored, (start, end)
+        assert len(stored) < 1500

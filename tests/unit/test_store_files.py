@@ -267,14 +267,8 @@ def test_a_window_completed_while_another_is_written_does_not_wait_for_it(
     assert ids(read_store(tmp_path)) == ids(to_frame(newer_logs + older_logs))
 
 
-def test_windows_sharing_a_day_write_it_once_when_both_are_in(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Windows come newest first. A window's days are written once no window in flight (or
-    still to come: older than the oldest begun) reaches them: window A's newest day at once, the
-    day A shares with B when B is in, B's oldest day at the end; each window is recorded once
-    all of its days are on disk."""
-    store = new_store(tmp_path)
+def counted_writes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The day files written from now on (their partition directories), in order."""
     writes: list[str] = []
     write_table = store_module._write_table
 
@@ -283,14 +277,27 @@ def test_windows_sharing_a_day_write_it_once_when_both_are_in(
         return write_table(target, table)
 
     monkeypatch.setattr(store_module, "_write_table", counted)
-    day10, day11, day12 = (
-        records(3),
-        on_day(records(4), "2026-01-11"),
-        on_day(records(2), "2026-01-12"),
-    )
-    a = completed(day12 + day11[:2], "2026-01-11T10:00:57", "2026-01-12T23:59:59")
-    b = completed(day11[2:] + day10, "2026-01-10T00:00:00", "2026-01-11T10:00:56")
-    writer = BatchWriter(store, flush_logs=1)
+    return writes
+
+
+def three_days() -> tuple[list[dict[str, Any]], ...]:
+    """Logs of 2026-01-10 (3), 2026-01-11 (4, 10:00:59 back to 10:00:56), 2026-01-12 (2)."""
+    return records(3), on_day(records(4), "2026-01-11"), on_day(records(2), "2026-01-12")
+
+
+def test_windows_sharing_a_day_write_it_once_when_both_are_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows come newest first. A window's days are written once no window in flight (or
+    still to come: older than the oldest begun) reaches them: window A's newest day at once, the
+    day A shares with B when B is in, B's oldest day at the end; each window is recorded once
+    all of its days are on disk."""
+    store = new_store(tmp_path)
+    writes = counted_writes(monkeypatch)
+    day10, day11, day12 = three_days()
+    a = completed(day12 + day11[:2], "2026-01-11T10:00:58", "2026-01-12T23:59:59")
+    b = completed(day11[2:] + day10, "2026-01-10T05:00:00", "2026-01-11T10:00:57")
+    writer = BatchWriter(store, flush_logs=1, most_kept=100)
     writer.begin(a.window)
     writer.begin(b.window)
     writer.add(a)  # B may still bring logs of the 11th, not of the 12th
@@ -304,18 +311,90 @@ def test_windows_sharing_a_day_write_it_once_when_both_are_in(
     assert sorted(ids(read_store(tmp_path))) == sorted(ids(day10 + day11 + day12))
 
 
+def test_a_window_begun_at_midnight_closes_its_own_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows still to come end before the oldest one begun: when that one starts at
+    midnight, its day is complete once it is in."""
+    store = new_store(tmp_path)
+    writes = counted_writes(monkeypatch)
+    day10, day11, _ = three_days()
+    a = completed(day11, "2026-01-11T00:00:00", "2026-01-11T23:59:59")
+    writer = BatchWriter(store, flush_logs=1, most_kept=100)
+    writer.begin(a.window)
+    writer.add(a)
+    assert writes == ["date=2026-01-11"] and store.manifest.covered == [a.window.span]
+    b = completed(day10, "2026-01-10T00:00:01", "2026-01-10T23:59:59")
+    writer.begin(b.window)
+    writer.add(b)  # a window older than B may still bring logs of the 10th
+    assert writes == ["date=2026-01-11"]
+
+
+def test_a_window_in_a_failed_write_is_never_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Window A's newest day fails to be written: its older day, written with B's, must not
+    get A recorded (the next sync examines A again); B is recorded."""
+    store = new_store(tmp_path)
+    day10, day11, day12 = three_days()
+    a = completed(day12 + day11[:2], "2026-01-11T10:00:58", "2026-01-12T23:59:59")
+    b = completed(day11[2:] + day10, "2026-01-10T05:00:00", "2026-01-11T10:00:57")
+    write_windows = Store.write_windows
+    failures = iter([OSError(28, "No space left on device")])
+
+    def failing_once(self: Store, windows: list[Fetched]) -> Any:
+        error = next(failures, None)
+        if error is not None:
+            raise error
+        return write_windows(self, windows)
+
+    monkeypatch.setattr(Store, "write_windows", failing_once)
+    writer = BatchWriter(store, flush_logs=1, most_kept=100)
+    writer.begin(a.window)
+    writer.begin(b.window)
+    with pytest.raises(OSError, match="No space"):
+        writer.add(a)  # the 12th fails
+    writer.add(b)  # the 11th: A's rest and B's newest day
+    writer.flush()  # the 10th
+    assert store.manifest.covered == [b.window.span] and writer.windows == 1  # B only
+    assert sorted(ids(read_store(tmp_path))) == sorted(ids(day10 + day11))
+
+
+def test_a_window_long_in_flight_holds_up_at_most_three_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The newest window stalls while older ones complete: none of their days is complete (it
+    may still bring logs of any day after its start), so they are kept, until 3 x `flush_logs`
+    logs are: then everything kept is written, and the windows in it recorded."""
+    store = new_store(tmp_path)
+    writes = counted_writes(monkeypatch)
+    day10, day11, _ = three_days()
+    stalled = Window(*span("2026-01-12T00:00:00", "2026-01-12T23:59:59"), count=2, fetch=True)
+    b = completed(day11, "2026-01-11T00:00:00", "2026-01-11T23:59:59")
+    c = completed(day10, "2026-01-10T00:00:00", "2026-01-10T23:59:59")
+    writer = BatchWriter(store, flush_logs=2)  # at most 6 kept
+    for window in (stalled, b.window, c.window):
+        writer.begin(window)
+    writer.add(b)  # 4 kept
+    assert writes == [] and store.manifest.covered == []
+    writer.add(c)  # 7 kept
+    assert sorted(writes) == ["date=2026-01-10", "date=2026-01-11"]
+    assert store.manifest.covered == [(c.window.start, b.window.end)]
+    assert sorted(ids(read_store(tmp_path))) == sorted(ids(day10 + day11))
+
+
 def test_a_cut_window_keeps_logs_of_no_day_with_its_older_part() -> None:
     logs = on_day(records(2), "2026-01-11") + records(2)
     logs[3] = logs[3] | {"date": None, "start_time": None}  # no day: the NULL partition
     fetched = Fetched.of(to_frame(logs), span("2026-01-10T00:00:00", "2026-01-11T23:59:59"))
     newer, older = fetched.cut(to_seconds("2026-01-11T00:00:00"))
     assert newer is not None and older is not None
-    assert (
-        ids(newer.table.to_pylist()) == ids(logs[:2])
-        and newer.span[0] == span("2026-01-11T00:00:00", "2026-01-11T00:00:00")[0]
-    )
+    assert ids(newer.table.to_pylist()) == ids(logs[:2])
+    assert newer.span == span("2026-01-11T00:00:00", "2026-01-11T23:59:59")
     assert ids(older.table.to_pylist()) == ids(logs[2:])
     assert older.keys.tolist() == ["2026-01-10", NULL_PARTITION]
     assert older.span == span("2026-01-10T00:00:00", "2026-01-10T23:59:59")
-    assert older.cut(older.span[0]) == (older, None)  # all of it: rows of no day included
-    assert fetched.cut(fetched.span[1] + 1) == (None, fetched)
+    whole, none = older.cut(older.span[0])  # all of it: rows of no day included
+    assert whole is older and none is None
+    none, whole = fetched.cut(fetched.span[1] + 1)
+    assert none is None and whole is fetched

@@ -13,7 +13,10 @@ others are examined again by the next sync), then the manifest is saved. So a fi
 each day once (a window spanning days is written in parts, day by day); a window is never
 recorded before all of its logs are on disk; one batch is written at a time; a window's thread
 never waits for another's write. `flush` writes whatever is left, closed or not (the end of a
-sync, or its stop: a window that failed never closes the days it shares with others).
+sync, or its stop: a window that failed never closes the days it shares with others). Two
+exceptions: once `most_kept` logs are kept (default `3 * flush_logs`: a window in flight for long
+holds up the days of every window completed after it), the days not closed are written too, and
+may be written again; and a window a part of which was in a write that failed is never recorded.
 
 Why on the window's thread: while it writes, the other windows take every request in flight
 (the windows share one limit); and Arrow's allocator keeps a heap per thread: a thread that has
@@ -52,6 +55,10 @@ class _Waiting:
     completed: Completed
     left: Fetched
     newest: int | None
+    lost: bool = False  # a part of it was in a write that failed: never recorded
+
+
+_Batch = tuple[list[tuple[Fetched, _Waiting]], list[_Waiting]]
 
 
 class BatchWriter:
@@ -59,9 +66,10 @@ class BatchWriter:
     at least `flush_logs` logs (see the module docstring). `begin` and `add` are called from
     the sync's threads."""
 
-    def __init__(self, store: Store, flush_logs: int) -> None:
+    def __init__(self, store: Store, flush_logs: int, most_kept: int | None = None) -> None:
         self.store = store
         self.flush_logs = flush_logs
+        self.most_kept = most_kept or 3 * flush_logs  # past it, days not closed are written too
         self.written: list[WriteStats] = []  # one per batch written
         self.windows = 0  # windows written in full
         self._waiting: list[_Waiting] = []
@@ -84,8 +92,12 @@ class BatchWriter:
         with self._lock:
             self._in_flight.discard(completed.window.span)
             self._waiting.append(waiting)
+            if self._writing:
+                return
             since = self._closed_since()
-            if self._writing or since is None or self._logs_since(since) < self.flush_logs:
+            if sum(w.left.table.num_rows for w in self._waiting) >= self.most_kept:
+                since = None  # a window in flight holds up too many days: write them all
+            elif since is None or self._logs_since(since) < self.flush_logs:
                 return
             self._writing = True
             batch = self._take(since)
@@ -108,7 +120,7 @@ class BatchWriter:
         has begun)."""
         edges = [end for _, end in self._in_flight]
         if self._oldest is not None:
-            edges.append(self._oldest)
+            edges.append(self._oldest - 1)  # windows still to come end before the oldest begun
         return (max(edges) // DAY + 1) * DAY if edges else None
 
     def _logs_since(self, since: int) -> int:
@@ -119,16 +131,16 @@ class BatchWriter:
             for w in self._waiting
         )
 
-    def _take(self, since: int | None) -> tuple[list[Fetched], list[_Waiting]]:
-        """The logs of the days from `since` on (None: all), taken off the windows kept; and
-        the windows now taken in full."""
-        parts: list[Fetched] = []
+    def _take(self, since: int | None) -> _Batch:
+        """The logs of the days from `since` on (None: all), taken off the windows kept, with
+        the windows they are of; and the windows now taken in full."""
+        parts: list[tuple[Fetched, _Waiting]] = []
         whole: list[_Waiting] = []
         kept: list[_Waiting] = []
         for waiting in self._waiting:
             part, rest = (waiting.left, None) if since is None else waiting.left.cut(since)
             if part is not None:
-                parts.append(part)
+                parts.append((part, waiting))
             if rest is None:
                 whole.append(waiting)
             else:
@@ -137,19 +149,26 @@ class BatchWriter:
         self._waiting = kept
         return parts, whole
 
-    def _write(self, parts: list[Fetched], whole: list[_Waiting]) -> None:
+    def _write(self, parts: list[tuple[Fetched, _Waiting]], whole: list[_Waiting]) -> None:
         """Merge `parts` into the store, then record the windows of `whole` and save the
-        manifest."""
+        manifest. If the write fails, the windows of `parts` are never recorded (what is left
+        of them may still be written: the next sync examines them again)."""
         if not parts and not whole:
             return
         store = self.store
-        stats = store.write_windows(parts)
+        try:
+            stats = store.write_windows([part for part, _ in parts])
+        except BaseException:
+            with self._lock:
+                for _, waiting in parts:
+                    waiting.lost = True
+            raise
         for waiting in whole:
             completed = waiting.completed
-            if completed.counted_right:  # else examined again next time
+            if completed.counted_right and not waiting.lost:  # else examined again next time
                 store.record(completed.window.span, waiting.newest)
         store.save()
         with self._lock:
             if parts:
                 self.written.append(stats)
-            self.windows += len(whole)
+            self.windows += sum(not waiting.lost for waiting in whole)
