@@ -365,7 +365,7 @@ def test_a_window_long_in_flight_holds_up_at_most_three_batches(
 ) -> None:
     """The newest window stalls while older ones complete: none of their days is complete (it
     may still bring logs of any day after its start), so they are kept, until 3 x `flush_logs`
-    logs are: then everything kept is written, and the windows in it recorded."""
+    logs wait for days not closed: then everything kept is written, the windows recorded."""
     store = new_store(tmp_path)
     writes = counted_writes(monkeypatch)
     day10, day11, _ = three_days()

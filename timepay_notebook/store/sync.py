@@ -39,8 +39,8 @@ How a sync works (the store's layout and manifest are in `.files`, the planning 
    its span), and only then are the windows written in full recorded in the manifest. The
    other windows go on meanwhile. A first sync of 1M logs (about 11,000 logs a day) writes each
    day once, where a write per window would write it four to five times; the cost is memory
-   (a batch and the days not yet complete, at most 3 x `FLUSH_LOGS` logs as Arrow, past which
-   those days are written too, and may be written again) and a larger
+   (a batch and the days not yet complete: past 3 x `FLUSH_LOGS` logs of those, they are
+   written too, and may be written again) and a larger
    loss when the process is killed: the logs kept as well as the windows in flight, which the
    next sync examines again and finishes without duplicates (a window is never recorded
    without its logs on disk). A sync that stops (a failure, Ctrl-C) first writes the windows

@@ -14,9 +14,9 @@ each day once (a window spanning days is written in parts, day by day); a window
 recorded before all of its logs are on disk; one batch is written at a time; a window's thread
 never waits for another's write. `flush` writes whatever is left, closed or not (the end of a
 sync, or its stop: a window that failed never closes the days it shares with others). Two
-exceptions: once `most_kept` logs are kept (default `3 * flush_logs`: a window in flight for long
-holds up the days of every window completed after it), the days not closed are written too, and
-may be written again; and a window a part of which was in a write that failed is never recorded.
+exceptions: once `most_kept` logs wait for days not closed (default `3 * flush_logs`: a window
+in flight for long holds up the days of every window completed after it), those days are written
+too, and may be written again; and a window a part of which was in a write that failed is never recorded.
 
 Why on the window's thread: while it writes, the other windows take every request in flight
 (the windows share one limit); and Arrow's allocator keeps a heap per thread: a thread that has
@@ -69,7 +69,7 @@ class BatchWriter:
     def __init__(self, store: Store, flush_logs: int, most_kept: int | None = None) -> None:
         self.store = store
         self.flush_logs = flush_logs
-        self.most_kept = most_kept or 3 * flush_logs  # past it, days not closed are written too
+        self.most_kept = most_kept or 3 * flush_logs  # logs of days not closed; past it, written
         self.written: list[WriteStats] = []  # one per batch written
         self.windows = 0  # windows written in full
         self._waiting: list[_Waiting] = []
@@ -95,9 +95,10 @@ class BatchWriter:
             if self._writing:
                 return
             since = self._closed_since()
-            if sum(w.left.table.num_rows for w in self._waiting) >= self.most_kept:
+            closed = self._logs_since(since) if since is not None else 0
+            if sum(w.left.table.num_rows for w in self._waiting) - closed >= self.most_kept:
                 since = None  # a window in flight holds up too many days: write them all
-            elif since is None or self._logs_since(since) < self.flush_logs:
+            elif since is None or closed < self.flush_logs:
                 return
             self._writing = True
             batch = self._take(since)
