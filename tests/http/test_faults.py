@@ -189,6 +189,7 @@ def test_ctrl_c_during_hung_requests_ends_the_process_at_once() -> None:
 
 def test_a_cancel_during_hung_requests_ends_the_pull_and_stops_its_retries() -> None:
     cancel = threading.Event()
+    before = set(threading.enumerate())  # other tests' threads are not this pull's
     with (
         tiny_server(hang) as url,
         tp.TimePayClient(
@@ -200,9 +201,13 @@ def test_a_cancel_during_hung_requests_ends_the_pull_and_stops_its_retries() -> 
         with pytest.raises(tp.PullCancelledError):
             c.load_logs(cancel=cancel)
         assert time.monotonic() - started < 1.5
-        time.sleep(1.0)  # the hung attempt times out, and is not tried again
-        pulling = [t for t in threading.enumerate() if t.name.startswith("timepay-page")]
-        assert all(t.daemon for t in pulling)
+        pulling = [
+            t for t in set(threading.enumerate()) - before if t.name.startswith("timepay-page")
+        ]
+        assert pulling and all(t.daemon for t in pulling)
+        # the hung attempt times out (0.5 s) and is not tried again: 50 retries would take 25 s
+        for thread in pulling:
+            thread.join(timeout=max(0.0, started + 6.0 - time.monotonic()))
         assert not any(t.is_alive() for t in pulling)
 
 
