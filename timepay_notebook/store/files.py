@@ -34,6 +34,7 @@ import os
 import sys
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -58,7 +59,7 @@ from ..columnar import (
 )
 from ..errors import StoreError, StoreMismatchError
 from .manifest import DayFile, Manifest, identity
-from .spans import DAY, Span, merge, subtract, to_wire
+from .spans import DAY, Span, day_of, merge, subtract
 
 if sys.platform != "win32":
     import fcntl
@@ -113,13 +114,17 @@ class Fetched:
         if since > end:
             return None, self
         keys = self.keys
-        newer = (keys >= to_wire(since)[:10]) & (keys != NULL_PARTITION)
+        newer = (keys >= day_of(since)) & (keys != NULL_PARTITION)
         mask = pa.array(newer)
         part = Fetched(self.table.filter(mask), keys[newer], self.json_columns, (since, end))
         rest = Fetched(
             self.table.filter(pc.invert(mask)), keys[~newer], self.json_columns, (start, since - 1)
         )
         return part, rest
+
+    def logs_by_day(self) -> Counter[str]:
+        """How many of its logs each day (partition) holds."""
+        return Counter(self.keys.tolist())
 
     @property
     def newest(self) -> int | None:
@@ -426,7 +431,7 @@ def _remove_empty_dir(directory: Path) -> None:
 
 
 def _day(seconds: int) -> str:
-    return to_wire(max(seconds, 0))[:10]
+    return day_of(max(seconds, 0))
 
 
 def _utc_now() -> str:

@@ -34,6 +34,11 @@ def to_wire(seconds: int) -> str:
     return (_EPOCH + dt.timedelta(seconds=seconds)).strftime(WIRE_TIME_FORMAT)
 
 
+def day_of(seconds: int) -> str:
+    """The day holding `seconds`, as a partition names it (`YYYY-MM-DD`)."""
+    return to_wire(seconds)[:10]
+
+
 def wire_or_none(seconds: int | None) -> str | None:
     """`to_wire`, passing None through."""
     return to_wire(seconds) if seconds is not None else None

@@ -16,7 +16,8 @@ never waits for another's write. `flush` writes whatever is left, closed or not 
 sync, or its stop: a window that failed never closes the days it shares with others). Two
 exceptions: once `most_kept` logs wait for days not closed (default `3 * flush_logs`: a window
 in flight for long holds up the days of every window completed after it), those days are written
-too, and may be written again; and a window a part of which was in a write that failed is never recorded.
+too, and may be written again; and a window a part of which was in a write that failed is never
+recorded.
 
 Why on the window's thread: while it writes, the other windows take every request in flight
 (the windows share one limit); and Arrow's allocator keeps a heap per thread: a thread that has
@@ -27,14 +28,13 @@ grow one more heap (about 10 MiB more at the peak of a 200,000-log sync).
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from dataclasses import dataclass
-
-import numpy as np
 
 from ..columnar import NULL_PARTITION
 from .files import Fetched, Store, WriteStats
 from .planner import Window
-from .spans import DAY, Span, to_wire
+from .spans import DAY, Span, day_of
 
 
 @dataclass(frozen=True)
@@ -49,11 +49,12 @@ class Completed:
 
 @dataclass
 class _Waiting:
-    """A completed window not yet written in full: what is left of it (its older days), and
-    the newest start time of the whole window (recorded with it)."""
+    """A completed window not yet written in full: what is left of it (its older days) and its
+    logs a day, and the newest start time of the whole window (recorded with it)."""
 
     completed: Completed
     left: Fetched
+    days: Counter[str]
     newest: int | None
     lost: bool = False  # a part of it was in a write that failed: never recorded
 
@@ -88,7 +89,8 @@ class BatchWriter:
     def add(self, completed: Completed) -> None:
         """Keep a completed window; write the closed days (on this thread) if they now hold
         `flush_logs` logs and no other thread is writing."""
-        waiting = _Waiting(completed, completed.fetched, completed.fetched.newest)
+        fetched = completed.fetched
+        waiting = _Waiting(completed, fetched, fetched.logs_by_day(), fetched.newest)
         with self._lock:
             self._in_flight.discard(completed.window.span)
             self._waiting.append(waiting)
@@ -96,7 +98,7 @@ class BatchWriter:
                 return
             since = self._closed_since()
             closed = self._logs_since(since) if since is not None else 0
-            if sum(w.left.table.num_rows for w in self._waiting) - closed >= self.most_kept:
+            if sum(w.days.total() for w in self._waiting) - closed >= self.most_kept:
                 since = None  # a window in flight holds up too many days: write them all
             elif since is None or closed < self.flush_logs:
                 return
@@ -125,11 +127,13 @@ class BatchWriter:
         return (max(edges) // DAY + 1) * DAY if edges else None
 
     def _logs_since(self, since: int) -> int:
-        """The logs kept of the days from `since` on."""
-        day = to_wire(since)[:10]
+        """The logs kept of the days from `since` on (counted by day, not row by row)."""
+        first = day_of(since)
         return sum(
-            int(np.count_nonzero((w.left.keys >= day) & (w.left.keys != NULL_PARTITION)))
+            n
             for w in self._waiting
+            for day, n in w.days.items()
+            if day >= first and day != NULL_PARTITION
         )
 
     def _take(self, since: int | None) -> _Batch:
@@ -145,7 +149,7 @@ class BatchWriter:
             if rest is None:
                 whole.append(waiting)
             else:
-                waiting.left = rest
+                waiting.left, waiting.days = rest, rest.logs_by_day()
                 kept.append(waiting)
         self._waiting = kept
         return parts, whole
