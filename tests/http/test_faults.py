@@ -271,13 +271,9 @@ def test_a_200_saying_success_false_is_retried_to_a_complete_frame() -> None:
 
 def test_a_token_revoked_mid_pull_is_an_authentication_error_with_the_partial_frame() -> None:
     with SandboxServer(n_logs=200) as srv, fast_client(srv, max_workers=1) as c:
-
-        def revoke_after_3(done: int, expected: int) -> None:
-            if done == 3:
-                srv.revoke(srv.token)
-
+        srv.revoke(srv.token, after=3)  # pages 1-3 are answered, then the token is refused
         with pytest.raises(tp.AuthenticationError) as info:
-            c.load_logs(on_page=revoke_after_3, on_error="warn")
+            c.load_logs(on_error="warn")
         error = info.value
         assert error.status == 401
         assert error.partial is not None

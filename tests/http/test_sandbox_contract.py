@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -264,6 +265,20 @@ def test_missing_or_unknown_token_is_a_json_401(
 def test_bearer_scheme_is_case_insensitive(sandbox: SandboxServer, http: requests.Session) -> None:
     r = http.get(f"{sandbox.url}{LOGS}", headers={"Authorization": f"bearer {sandbox.token}"})
     assert r.status_code == 200
+
+
+def test_a_token_revoked_after_n_requests_lets_exactly_n_through() -> None:
+    with SandboxServer(n_logs=50, tokens={"a": "t1", "b": "t1"}) as srv:
+        srv.revoke("a", after=5)
+        with ThreadPoolExecutor(8) as pool:  # at once: the count holds under concurrency
+            statuses = sorted(
+                pool.map(lambda p: get(srv, token="a", page=p).status_code, range(1, 9))
+            )
+        assert statuses == [200] * 5 + [401] * 3
+        assert get(srv, token="a").status_code == 401  # revoked for good
+        assert get(srv, token="b").status_code == 200  # other tokens unaffected
+        srv.revoke("b")
+        assert get(srv, token="b").status_code == 401
 
 
 def test_other_paths_and_methods_are_json_errors(

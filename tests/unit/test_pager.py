@@ -10,7 +10,7 @@ import pytest
 
 from timepay_notebook.errors import APIError, AuthenticationError, PullCancelledError
 from timepay_notebook.limiter import AdaptiveLimit
-from timepay_notebook.pager import DaemonPool, Puller, record_key
+from timepay_notebook.pager import AHEAD, DaemonPool, Puller, record_key
 from timepay_notebook.transport import Page
 
 
@@ -283,3 +283,55 @@ def test_a_cancelled_pull_on_a_shared_pool_starts_none_of_its_queued_requests() 
     assert [r for records in later.pages() for r in records] == other.logs
     assert asked == [1, 2]  # pages 3-6 were queued on the one thread, never sent
     pool.shutdown()
+
+
+def test_threads_go_on_to_queued_pages_while_the_caller_holds_a_page() -> None:
+    data = MovingData(100)
+    on_wire, most = 0, 0
+    lock = threading.Lock()
+
+    def fetch(number: int, fresh: bool) -> Page:
+        nonlocal on_wire, most
+        with lock:
+            on_wire += 1
+            most = max(most, on_wire)
+        try:
+            return data.page(number, fresh)
+        finally:
+            with lock:
+                on_wire -= 1
+
+    puller = Puller(fetch, max_workers=2)
+    pages = puller.pages()
+    next(pages), next(pages)  # the caller holds page 2 and takes no more for now
+    queued = 1 + AHEAD * 2  # pages 2..5 were queued with page 2
+    for _ in range(100):
+        if len(data.requests) == queued:
+            break
+        threading.Event().wait(0.05)
+    assert sorted(data.requests) == list(range(1, queued + 1))
+    rest = [r for records in pages for r in records]
+    assert len(rest) == 80 and most <= 2
+
+
+def test_a_queued_page_is_not_sent_once_the_pull_is_cancelled() -> None:
+    data = MovingData(100)
+    cancel, gate = threading.Event(), threading.Event()
+    on_wire = threading.Semaphore(0)
+
+    def fetch(number: int, fresh: bool) -> Page:
+        if number in (3, 4):
+            on_wire.release()
+            gate.wait(5)  # pages 3 and 4 are on the wire, page 5 queued behind them
+        return data.page(number, fresh)
+
+    puller = Puller(fetch, max_workers=2, cancel=cancel)
+    pages = puller.pages()
+    next(pages), next(pages)
+    assert on_wire.acquire(timeout=5) and on_wire.acquire(timeout=5)
+    cancel.set()
+    gate.set()  # a thread is free again: page 5 is its next task
+    threading.Event().wait(0.3)
+    with pytest.raises(PullCancelledError):
+        next(pages)
+    assert sorted(data.requests) == [1, 2, 3, 4]

@@ -118,6 +118,8 @@ class SandboxServer:
         self._tokens = dict(tokens)
         self._first_token = next(iter(self._tokens))
         self._first_tenant = self._tokens[self._first_token]
+        self._answers_left: dict[str, int] = {}  # tokens revoked after so many more answers
+        self._revoke_lock = threading.Lock()
         self.seed = seed
         self.latency = latency
         self.drift = drift
@@ -159,9 +161,15 @@ class SandboxServer:
         """Every token and the tenant it maps to."""
         return dict(self._tokens)
 
-    def revoke(self, token: str) -> None:
-        """Stop accepting `token` (its requests get 401 from now on)."""
-        self._tokens = {t: tenant for t, tenant in self._tokens.items() if t != token}
+    def revoke(self, token: str, *, after: int = 0) -> None:
+        """Stop accepting `token`: its requests get 401 from now on, or once `after` more of
+        them have been let through (a token revoked mid-pull, at a request the caller picks)."""
+        with self._revoke_lock:
+            if after > 0:
+                self._answers_left[token] = after
+                return
+            self._answers_left.pop(token, None)
+            self._tokens = {t: tenant for t, tenant in self._tokens.items() if t != token}
 
     @property
     def faults(self) -> Faults:
@@ -375,7 +383,17 @@ class SandboxServer:
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer":
             return None
-        return self._tokens.get(token.strip())
+        token = token.strip()
+        if token in self._answers_left:  # let through, counted, until revoked
+            with self._revoke_lock:
+                tenant = self._tokens.get(token)
+                left = self._answers_left.pop(token, 0)
+                if left > 1:
+                    self._answers_left[token] = left - 1
+                elif left == 1:
+                    self._tokens = {t: v for t, v in self._tokens.items() if t != token}
+                return tenant
+        return self._tokens.get(token)
 
 
 _MAX_LINE = 65536  # longest header line, and most header lines, as `http.client` allows
