@@ -3,12 +3,13 @@
 The strategy, independent of the order the server pages in:
 
 1. Page 1 gives `total` and `total_pages`.
-2. Pages 2..N are fetched by at most `max_workers` threads, handed on in page order. Up to
-   `AHEAD` pages a thread are queued for them, so a thread that has finished a page starts the
-   next at once instead of waiting for the thread taking pages in. How many are on the wire at
-   once is the pull's `AdaptiveLimit`, which every attempt (retries included) takes a permit
-   from: a 429 lowers it at once below what was in flight, and it grows back by one after a
-   run of answers without one.
+2. Pages 2..N are fetched by at most `max_workers` threads, handed on in page order. On the
+   pull's own threads, `AHEAD` pages a thread are queued, so a thread that has finished a page
+   starts the next at once instead of waiting for the thread taking pages in (on a pool shared
+   with other pulls, one a thread: their queues keep it busy, and a pull's page 1 does not wait
+   behind another's queue). How many are on the wire at once is the pull's `AdaptiveLimit`,
+   which every attempt (retries included) takes a permit from: a 429 lowers it at once below
+   what was in flight, and it grows back by one after a run of answers without one.
 3. While the last page says `has_next`, the next page is fetched, until one brings nothing new
    (a guard stops a server that never stops saying `has_next`).
 4. Logs are deduplicated by id (`protocol.record_key`, else the whole record). A page served from
@@ -53,10 +54,10 @@ FetchPage = Callable[[int, bool], Page]  # (page number, fresh: bypass any cache
 PeekPage = Callable[[int], Page | None]  # a page from a cache, without a request, or None
 OnPage = Callable[[int, int], None]  # (pages done, pages expected)
 POLL = 0.05  # seconds between looks at the cancel event while waiting for pages
-AHEAD = 2  # pages queued a thread (32 threads at 20 ms: 1.22x the bound, not 1.31x)
+AHEAD = 2  # pages queued a thread, own pool only (32 threads, 20 ms: 1.22x the bound, not 1.31x)
 
 
-class _NotSentError(Exception):
+class _NotSentError(TimePayError):
     """A queued page not requested: the token was refused, or the pull cancelled or ended."""
 
 
@@ -314,7 +315,7 @@ class Puller:
         """A page; a cached one from another snapshot than page 1's is fetched again, fresh.
         Raises `_NotSentError` when the page was queued before a refusal, a cancel or the end."""
         if self._refused or self.stop.is_set() or (self.cancel and self.cancel.is_set()):
-            raise _NotSentError
+            raise _NotSentError("not requested: the token was refused or the pull stopped")
         try:
             page = self.fetch(number, fresh)
             if (
@@ -373,9 +374,10 @@ class Puller:
         done: dict[int, Page | None] = {}
         next_out = numbers.start
         last: Page | None = None
-        unsent: list[int] = []  # queued before the token was refused
+        unsent: list[int] = []  # queued before the token was refused (or a cancel)
+        queued = (1 if self.shared_pool else AHEAD) * self.limit.maximum
         while True:
-            while len(pending) < AHEAD * self.limit.maximum and not self._stopped:
+            while len(pending) < queued and not self._stopped:
                 number = next(todo, None)
                 if number is None:
                     break
@@ -389,11 +391,11 @@ class Puller:
                 number = pending.pop(future)
                 try:
                     page = future.result()
-                except TimePayError as error:
-                    self._fail(number, error)
-                    done[number] = None
                 except _NotSentError:
                     unsent.append(number)
+                    done[number] = None
+                except TimePayError as error:
+                    self._fail(number, error)
                     done[number] = None
                 else:
                     done[number] = page
@@ -405,8 +407,9 @@ class Puller:
                 next_out += 1
             if finished:
                 break
-        for number in [*unsent, *todo] if self._stopped else ():
-            self.report.failed_pages.setdefault(number, f"not requested: {self._stopped}")
+        why = self._stopped or "the pull was stopped"
+        for number in [*unsent, *(todo if self._stopped else ())]:
+            self.report.failed_pages.setdefault(number, f"not requested: {why}")
         return last if last is not None and last.number == numbers.stop - 1 else None
 
     def _continue(self, last: Page, extra: int) -> Iterator[list[dict[str, Any]]]:

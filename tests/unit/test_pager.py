@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -139,15 +141,17 @@ def test_failed_pages_are_recorded_and_the_rest_kept() -> None:
 
 def test_authentication_failure_stops_requesting() -> None:
     data = MovingData(200)
+    asked: list[int] = []
 
     def fetch(number: int, fresh: bool = False) -> Page:
+        asked.append(number)
         if number >= 5:
             raise AuthenticationError(401, "revoked", "http://x")
         return data.page(number)
 
     puller = Puller(fetch, max_workers=1)
     drain(puller)
-    assert max(data.requests) < 6
+    assert asked == [1, 2, 3, 4, 5]  # page 6, queued behind page 5, is not sent
     assert set(puller.report.failed_pages) == set(range(5, 21))
     assert "not requested" in puller.report.failed_pages[20]
 
@@ -285,33 +289,34 @@ def test_a_cancelled_pull_on_a_shared_pool_starts_none_of_its_queued_requests() 
     pool.shutdown()
 
 
+def wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Wait until `condition()` holds, for at most `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def test_threads_go_on_to_queued_pages_while_the_caller_holds_a_page() -> None:
     data = MovingData(100)
-    on_wire, most = 0, 0
-    lock = threading.Lock()
-
-    def fetch(number: int, fresh: bool) -> Page:
-        nonlocal on_wire, most
-        with lock:
-            on_wire += 1
-            most = max(most, on_wire)
-        try:
-            return data.page(number, fresh)
-        finally:
-            with lock:
-                on_wire -= 1
-
-    puller = Puller(fetch, max_workers=2)
+    puller = Puller(data.page, max_workers=2)
     pages = puller.pages()
     next(pages), next(pages)  # the caller holds page 2 and takes no more for now
     queued = 1 + AHEAD * 2  # pages 2..5 were queued with page 2
-    for _ in range(100):
-        if len(data.requests) == queued:
-            break
-        threading.Event().wait(0.05)
+    wait_for(lambda: len(data.requests) == queued)
     assert sorted(data.requests) == list(range(1, queued + 1))
-    rest = [r for records in pages for r in records]
-    assert len(rest) == 80 and most <= 2
+    assert len([r for records in pages for r in records]) == 80
+
+
+def test_on_a_shared_pool_a_pull_queues_one_page_a_thread() -> None:
+    pool, data = DaemonPool(2, "shared"), MovingData(100)
+    puller = Puller(data.page, limit=AdaptiveLimit(2), pool=pool)
+    pages = puller.pages()
+    next(pages), next(pages)
+    wait_for(lambda: len(data.requests) == 3)
+    time.sleep(0.3)  # long enough for a queued page 4 to be sent, were there one
+    assert sorted(data.requests) == [1, 2, 3]
+    assert len([r for records in pages for r in records]) == 80
+    pool.shutdown()
 
 
 def test_a_queued_page_is_not_sent_once_the_pull_is_cancelled() -> None:
@@ -331,7 +336,7 @@ def test_a_queued_page_is_not_sent_once_the_pull_is_cancelled() -> None:
     assert on_wire.acquire(timeout=5) and on_wire.acquire(timeout=5)
     cancel.set()
     gate.set()  # a thread is free again: page 5 is its next task
-    threading.Event().wait(0.3)
+    time.sleep(0.3)  # long enough for page 5 to be sent, were it not held back
     with pytest.raises(PullCancelledError):
         next(pages)
     assert sorted(data.requests) == [1, 2, 3, 4]

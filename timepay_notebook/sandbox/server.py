@@ -387,11 +387,12 @@ class SandboxServer:
         if token in self._answers_left:  # let through, counted, until revoked
             with self._revoke_lock:
                 tenant = self._tokens.get(token)
-                left = self._answers_left.pop(token, 0)
-                if left > 1:
+                left = self._answers_left.get(token)
+                if left is not None and left > 1:
                     self._answers_left[token] = left - 1
-                elif left == 1:
+                elif left is not None:  # the last one: refused before the count goes
                     self._tokens = {t: v for t, v in self._tokens.items() if t != token}
+                    del self._answers_left[token]
                 return tenant
         return self._tokens.get(token)
 
