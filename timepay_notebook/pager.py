@@ -3,13 +3,14 @@
 The strategy, independent of the order the server pages in:
 
 1. Page 1 gives `total` and `total_pages`.
-2. Pages 2..N are fetched by at most `max_workers` threads, handed on in page order. On the
-   pull's own threads, `AHEAD` pages a thread are queued, so a thread that has finished a page
-   starts the next at once instead of waiting for the thread taking pages in (on a pool shared
-   with other pulls, one a thread: their queues keep it busy, and a pull's page 1 does not wait
-   behind another's queue). How many are on the wire at once is the pull's `AdaptiveLimit`,
-   which every attempt (retries included) takes a permit from: a 429 lowers it at once below
-   what was in flight, and it grows back by one after a run of answers without one.
+2. Pages 2..N are fetched by at most `max_workers` threads, handed on in page order. `AHEAD`
+   pages a thread are queued, so a thread that has finished a page starts the next at once
+   instead of waiting for the thread taking pages in; a page asked for alone (page 1, those
+   past the last, the second pass) goes before any queued page, so on a pool shared with other
+   pulls it does not wait behind their queues. How many are on the wire at once is the pull's
+   `AdaptiveLimit`, which every attempt (retries included) takes a permit from: a 429 lowers it
+   at once below what was in flight, and it grows back by one after a run of answers without
+   one.
 3. While the last page says `has_next`, the next page is fetched, until one brings nothing new
    (a guard stops a server that never stops saying `has_next`).
 4. Logs are deduplicated by id (`protocol.record_key`, else the whole record). A page served from
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Collection, Generator, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -54,7 +56,7 @@ FetchPage = Callable[[int, bool], Page]  # (page number, fresh: bypass any cache
 PeekPage = Callable[[int], Page | None]  # a page from a cache, without a request, or None
 OnPage = Callable[[int, int], None]  # (pages done, pages expected)
 POLL = 0.05  # seconds between looks at the cancel event while waiting for pages
-AHEAD = 2  # pages queued a thread, own pool only (32 threads, 20 ms: 1.22x the bound, not 1.31x)
+AHEAD = 2  # pages queued a thread (32 threads at 20 ms: 1.22x the bound, not 1.31x)
 
 
 class _NotSentError(TimePayError):
@@ -100,23 +102,32 @@ class DaemonPool:
     threads at exit). Each future, once done, is also put on the queue given with it, so that a
     waiter takes what is done from a queue instead of watching every pending future. Pulls
     running at the same time may share one pool (`sync_logs`' windows): its threads are then
-    all the requests they have in flight, and none are started and ended per pull."""
+    all the requests they have in flight, and none are started and ended per pull. A task
+    submitted `first` starts before every task queued without it."""
 
     def __init__(self, workers: int, name: str) -> None:
         self.workers = workers
         self.name = name
-        self._queue: queue.SimpleQueue[_Task] = queue.SimpleQueue()
+        self._first: deque[_Task] = deque()
+        self._rest: deque[_Task] = deque()
+        self._ready: queue.SimpleQueue[None] = queue.SimpleQueue()  # one item a task queued
         self._threads = 0
         self._lock = threading.Lock()
         self._closed = False
 
     def submit(
-        self, finished: queue.SimpleQueue[Future[Any]], function: Callable[..., Any], *args: Any
+        self,
+        finished: queue.SimpleQueue[Future[Any]],
+        function: Callable[..., Any],
+        *args: Any,
+        first: bool = False,
     ) -> Future[Any]:
-        """Run `function(*args)` on a thread of the pool; its future goes on `finished` once
-        done (not if it is cancelled before it starts)."""
+        """Run `function(*args)` on a thread of the pool (`first`: before the tasks queued
+        without it); its future goes on `finished` once done (not if it is cancelled before it
+        starts)."""
         future: Future[Any] = Future()
-        self._queue.put((future, function, args, finished))
+        (self._first if first else self._rest).append((future, function, args, finished))
+        self._ready.put(None)
         with self._lock:  # pulls sharing the pool submit from their own threads
             name = f"{self.name}_{self._threads + 1}" if self._threads < self.workers else None
             self._threads += name is not None
@@ -127,18 +138,20 @@ class DaemonPool:
     def shutdown(self) -> None:
         """Cancel what has not started; the threads end after their current task."""
         self._closed = True
-        while True:
-            try:
-                future, _, _, _ = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            future.cancel()
+        for tasks in (self._first, self._rest):
+            while True:
+                try:
+                    future, _, _, _ = tasks.popleft()
+                except IndexError:
+                    break
+                future.cancel()
 
     def _work(self) -> None:
         while not self._closed:
             try:
-                future, function, args, finished = self._queue.get(timeout=POLL)
-            except queue.Empty:
+                self._ready.get(timeout=POLL)
+                future, function, args, finished = self._next_task()
+            except (queue.Empty, IndexError):  # IndexError: `shutdown` took the task
                 continue
             if not future.set_running_or_notify_cancel():
                 continue
@@ -149,6 +162,13 @@ class DaemonPool:
             else:
                 future.set_result(result)
             finished.put(future)
+
+    def _next_task(self) -> _Task:
+        """The next task: one submitted `first` if there is one."""
+        try:
+            return self._first.popleft()
+        except IndexError:
+            return self._rest.popleft()
 
 
 _Task = tuple[Future[Any], Callable[..., Any], tuple[Any, ...], "queue.SimpleQueue[Future[Any]]"]
@@ -267,10 +287,12 @@ class Puller:
             "no request was started after that"
         )
 
-    def _submit(self, number: int, fresh: bool = False) -> Future[Page]:
+    def _submit(self, number: int, fresh: bool = False, first: bool = False) -> Future[Page]:
         self._check_cancel()
         assert self._pool is not None, "requests are made while `pages` runs"
-        future: Future[Page] = self._pool.submit(self._finished, self._fetch, number, fresh)
+        future: Future[Page] = self._pool.submit(
+            self._finished, self._fetch, number, fresh, first=first
+        )
         self._unfinished.add(future)
         return future
 
@@ -307,7 +329,7 @@ class Puller:
 
     def _one(self, number: int, fresh: bool = False) -> Future[Page]:
         """Page `number` fetched on the pool while this thread waits: a done future."""
-        future = self._submit(number, fresh)
+        future = self._submit(number, fresh, first=True)
         self._wait([future])
         return future
 
@@ -375,7 +397,7 @@ class Puller:
         next_out = numbers.start
         last: Page | None = None
         unsent: list[int] = []  # queued before the token was refused (or a cancel)
-        queued = (1 if self.shared_pool else AHEAD) * self.limit.maximum
+        queued = AHEAD * self.limit.maximum
         while True:
             while len(pending) < queued and not self._stopped:
                 number = next(todo, None)

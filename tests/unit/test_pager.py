@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -307,15 +308,49 @@ def test_threads_go_on_to_queued_pages_while_the_caller_holds_a_page() -> None:
     assert len([r for records in pages for r in records]) == 80
 
 
-def test_on_a_shared_pool_a_pull_queues_one_page_a_thread() -> None:
-    pool, data = DaemonPool(2, "shared"), MovingData(100)
-    puller = Puller(data.page, limit=AdaptiveLimit(2), pool=pool)
-    pages = puller.pages()
-    next(pages), next(pages)
-    wait_for(lambda: len(data.requests) == 3)
-    time.sleep(0.3)  # long enough for a queued page 4 to be sent, were there one
-    assert sorted(data.requests) == [1, 2, 3]
-    assert len([r for records in pages for r in records]) == 80
+def test_a_task_submitted_first_starts_before_those_queued() -> None:
+    pool, gate, order = DaemonPool(1, "shared"), threading.Event(), []
+    finished: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    pool.submit(finished, lambda: gate.wait(5) and order.append("on the thread"))
+    for name in ("queued 1", "queued 2"):
+        pool.submit(finished, order.append, name)
+    pool.submit(finished, order.append, "first", first=True)
+    gate.set()
+    for _ in range(4):
+        finished.get(timeout=5)
+    assert order == ["on the thread", "first", "queued 1", "queued 2"]
+    pool.shutdown()
+
+
+def test_on_a_shared_pool_a_pulls_page_1_goes_before_anothers_queue() -> None:
+    pool, gate, on_wire = DaemonPool(1, "shared"), threading.Event(), threading.Event()
+    busy, new = MovingData(100), MovingData(30)
+    asked: list[str] = []
+
+    def fetcher(name: str, data: MovingData) -> Callable[[int, bool], Page]:
+        def fetch(number: int, fresh: bool) -> Page:
+            asked.append(f"{name}{number}")
+            if (name, number) == ("busy", 2):
+                on_wire.set()
+                gate.wait(5)  # page 2 on the wire; page 3 queued behind it
+            return data.page(number, fresh)
+
+        return fetch
+
+    def pull(name: str, data: MovingData) -> None:
+        for _ in Puller(fetcher(name, data), limit=AdaptiveLimit(1), pool=pool).pages():
+            pass
+
+    first = threading.Thread(target=pull, args=("busy", busy))
+    first.start()
+    assert on_wire.wait(5)
+    second = threading.Thread(target=pull, args=("new", new))
+    second.start()
+    wait_for(lambda: len(pool._first) == 1)  # the new pull's page 1 waits for the one thread
+    gate.set()
+    first.join(10), second.join(10)
+    assert asked[:4] == ["busy1", "busy2", "new1", "busy3"]
+    assert sorted(asked) == sorted([f"busy{n}" for n in range(1, 11)] + ["new1", "new2", "new3"])
     pool.shutdown()
 
 
