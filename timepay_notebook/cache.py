@@ -6,7 +6,8 @@ of the logs API's answers, over requests-cache's SQLite backend (public API only
   0700 (one that exists, such as a `TIMEPAY_CACHE_DIR` you chose, keeps its mode), and the
   database file 0600 before SQLite opens it (SQLite gives its `-wal` and `-shm` files the
   database's mode), whatever the umask. WAL mode and a 30 s busy timeout let threads and several
-  kernels share one file.
+  kernels share one file (one that another client is opening at the same moment is opened again
+  within that timeout: SQLite's switch to WAL does not wait for a lock).
 - **Damage.** A file that is not a readable SQLite cache is moved aside (to
   `<name>.damaged-<time>`, named in a `CacheWarning`) and a new cache started; a location that
   can't be written gives no cache, with a `CacheWarning`.
@@ -61,6 +62,7 @@ EXPIRE_AFTER = dt.timedelta(minutes=5)
 CLOSED_EXPIRE_AFTER = dt.timedelta(days=7)
 CLOSED_LAG = dt.timedelta(days=1)
 BUSY_TIMEOUT_MS = 30_000
+OPEN_RETRY = 0.01  # seconds between two opens of a file another client holds locked
 DISABLED_INFO: dict[str, Any] = {"enabled": False, "file": None, "size_bytes": 0, "entries": 0}
 
 CacheOption: TypeAlias = (
@@ -286,14 +288,24 @@ def _without_authorization(response: requests.Response) -> requests.Response:
 
 def _open_sqlite(path: Path) -> SQLiteCache:
     """requests-cache's SQLite backend on `path`, read once so that a damaged file shows here
-    (as `sqlite3.DatabaseError`)."""
-    backend = SQLiteCache(path, wal=True, busy_timeout=BUSY_TIMEOUT_MS)
-    try:
-        len(backend.responses)
-    except sqlite3.DatabaseError:
-        backend.close()  # type: ignore[no-untyped-call]
-        raise
-    return backend
+    (as `sqlite3.DatabaseError`). Opened again while the file is locked, for up to the busy
+    timeout: SQLite's switch of a new file to WAL says "database is locked" at once, without
+    waiting, when another client opens or switches it at the same moment."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            backend = SQLiteCache(path, wal=True, busy_timeout=BUSY_TIMEOUT_MS)
+        except sqlite3.OperationalError as error:
+            if is_damage(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(OPEN_RETRY)
+            continue
+        try:
+            len(backend.responses)
+        except sqlite3.DatabaseError:
+            backend.close()  # type: ignore[no-untyped-call]
+            raise
+        return backend
 
 
 def is_damage(error: sqlite3.DatabaseError) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -20,7 +21,7 @@ import requests_cache
 
 import timepay_notebook as tp
 from tests.helpers import fast_client, ids
-from timepay_notebook.cache import expire_after
+from timepay_notebook.cache import ResponseCache, expire_after
 from timepay_notebook.cli import main
 from timepay_notebook.frames import to_frame
 from timepay_notebook.sandbox import Faults, SandboxServer
@@ -179,6 +180,27 @@ def test_many_threads_share_one_cache_file(srv: SandboxServer, tmp_path: Path) -
     for i, f in enumerate(filters):
         expected = to_frame(srv.truth(tenant="acme", **f))
         pd.testing.assert_frame_equal(frames[i].reset_index(drop=True), expected)
+
+
+def test_a_new_file_locked_while_it_is_switched_to_wal_is_opened_once_free(tmp_path: Path) -> None:
+    # Another client is writing to the new file (as its own switch to WAL does) while ours opens
+    # it: SQLite fails our switch to WAL at once ("database is locked", no busy wait), so the
+    # open is tried again until the other is done.
+    path = tmp_path / "c.sqlite"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    released = threading.Timer(0.3, holder.rollback)
+    released.start()
+    started = time.monotonic()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a "busy" CacheWarning fails the test
+        cache = ResponseCache.open(path)
+    released.join()
+    holder.close()
+    assert cache is not None and cache.path == path
+    assert time.monotonic() - started >= 0.25  # it waited for the lock, then opened
+    assert cache.info()["entries"] == 0
+    cache.close()
 
 
 CHILD = """
