@@ -169,7 +169,11 @@ class SandboxServer:
                 self._answers_left[token] = after
                 return
             self._answers_left.pop(token, None)
-            self._tokens = {t: tenant for t, tenant in self._tokens.items() if t != token}
+            self._drop(token)
+
+    def _drop(self, token: str) -> None:
+        """Refuse `token` from now on (a new mapping: readers never see one half changed)."""
+        self._tokens = {t: tenant for t, tenant in self._tokens.items() if t != token}
 
     @property
     def faults(self) -> Faults:
@@ -391,7 +395,7 @@ class SandboxServer:
                 if left is not None and left > 1:
                     self._answers_left[token] = left - 1
                 elif left is not None:  # the last one: refused before the count goes
-                    self._tokens = {t: v for t, v in self._tokens.items() if t != token}
+                    self._drop(token)
                     del self._answers_left[token]
                 return tenant
         return self._tokens.get(token)

@@ -38,6 +38,7 @@ from collections import Counter
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -122,8 +123,9 @@ class Fetched:
         )
         return part, rest
 
+    @cached_property
     def logs_by_day(self) -> Counter[str]:
-        """How many of its logs each day (partition) holds."""
+        """How many of its logs each day (partition) holds (counted once)."""
         return Counter(self.keys.tolist())
 
     @property

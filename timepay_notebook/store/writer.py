@@ -28,7 +28,6 @@ grow one more heap (about 10 MiB more at the peak of a 200,000-log sync).
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from dataclasses import dataclass
 
 from ..columnar import NULL_PARTITION
@@ -49,12 +48,11 @@ class Completed:
 
 @dataclass
 class _Waiting:
-    """A completed window not yet written in full: what is left of it (its older days) and its
-    logs a day, and the newest start time of the whole window (recorded with it)."""
+    """A completed window not yet written in full: what is left of it (its older days), and
+    the newest start time of the whole window (recorded with it)."""
 
     completed: Completed
     left: Fetched
-    days: Counter[str]
     newest: int | None
     lost: bool = False  # a part of it was in a write that failed: never recorded
 
@@ -89,8 +87,7 @@ class BatchWriter:
     def add(self, completed: Completed) -> None:
         """Keep a completed window; write the closed days (on this thread) if they now hold
         `flush_logs` logs and no other thread is writing."""
-        fetched = completed.fetched
-        waiting = _Waiting(completed, fetched, fetched.logs_by_day(), fetched.newest)
+        waiting = _Waiting(completed, completed.fetched, completed.fetched.newest)
         with self._lock:
             self._in_flight.discard(completed.window.span)
             self._waiting.append(waiting)
@@ -98,7 +95,7 @@ class BatchWriter:
                 return
             since = self._closed_since()
             closed = self._logs_since(since) if since is not None else 0
-            if sum(w.days.total() for w in self._waiting) - closed >= self.most_kept:
+            if sum(w.left.logs_by_day.total() for w in self._waiting) - closed >= self.most_kept:
                 since = None  # a window in flight holds up too many days: write them all
             elif since is None or closed < self.flush_logs:
                 return
@@ -132,7 +129,7 @@ class BatchWriter:
         return sum(
             n
             for w in self._waiting
-            for day, n in w.days.items()
+            for day, n in w.left.logs_by_day.items()
             if day >= first and day != NULL_PARTITION
         )
 
@@ -149,7 +146,7 @@ class BatchWriter:
             if rest is None:
                 whole.append(waiting)
             else:
-                waiting.left, waiting.days = rest, rest.logs_by_day()
+                waiting.left = rest
                 kept.append(waiting)
         self._waiting = kept
         return parts, whole
