@@ -322,6 +322,45 @@ def test_a_task_submitted_first_starts_before_those_queued() -> None:
     pool.shutdown()
 
 
+def test_on_a_shared_pool_the_pull_seen_first_takes_the_threads_before_later_ones() -> None:
+    pool, gate, order = DaemonPool(1, "shared"), threading.Event(), []
+    older, newer, later = (queue.SimpleQueue[Any]() for _ in range(3))
+    pool.submit(older, lambda: gate.wait(5) and order.append("on the thread"))
+    pool.submit(newer, order.append, "newer 1")
+    pool.submit(older, order.append, "older 1")
+    pool.submit(newer, order.append, "newer 2")
+    pool.submit(older, order.append, "older 2")  # queued after newer's, still before them
+    pool.forget(older)  # its pull ends: a task it left keeps its place
+    pool.submit(later, order.append, "later 1")
+    pool.submit(newer, order.append, "newer 3", first=True)
+    gate.set()
+    for finished, tasks in ((older, 3), (newer, 3), (later, 1)):
+        for _ in range(tasks):
+            finished.get(timeout=5)
+    assert order == [
+        "on the thread",
+        "newer 3",  # `first` goes before every queue
+        "older 1",
+        "older 2",
+        "newer 1",
+        "newer 2",
+        "later 1",
+    ]
+    pool.shutdown()
+
+
+def test_shutdown_cancels_every_queued_task_of_every_pull() -> None:
+    pool, gate = DaemonPool(1, "shared"), threading.Event()
+    one, two = queue.SimpleQueue[Any](), queue.SimpleQueue[Any]()
+    running = pool.submit(one, gate.wait, 5)
+    queued = [pool.submit(one, int), pool.submit(two, int), pool.submit(two, int, first=True)]
+    wait_for(running.running)
+    pool.shutdown()
+    gate.set()
+    assert running.result(5) is True
+    assert all(future.cancelled() for future in queued)
+
+
 def test_on_a_shared_pool_a_pulls_page_1_goes_before_anothers_queue() -> None:
     pool, gate, on_wire = DaemonPool(1, "shared"), threading.Event(), threading.Event()
     busy, new = MovingData(100), MovingData(30)
