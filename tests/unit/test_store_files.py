@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import warnings
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 import timepay_notebook as tp
@@ -15,6 +17,7 @@ from tests.helpers import ids
 from timepay_notebook.columnar import NULL_PARTITION, partition_keys, store_table, to_table
 from timepay_notebook.errors import StoreError
 from timepay_notebook.frames import FrameBuilder, to_frame
+from timepay_notebook.schema import CATEGORY, SCHEMA
 from timepay_notebook.store import files as store_module
 from timepay_notebook.store import read_store
 from timepay_notebook.store.files import MANIFEST, Fetched, Store
@@ -65,6 +68,28 @@ def test_extra_fields_and_json_round_trip(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(frame, to_frame(logs))
     assert frame["meta"].tolist() == [{"k": [i]} for i in range(6)]
     assert frame["attempt"].dtype == "int64"
+
+
+def test_a_day_file_keeps_statistics_of_times_and_numbers_and_dictionaries_of_categories(
+    tmp_path: Path,
+) -> None:
+    store = new_store(tmp_path)
+    store.write_window(to_frame(records(6)), span("2026-01-10T00:00:00", "2026-01-10T23:59:59"))
+    meta = pq.ParquetFile(tmp_path / "date=2026-01-10" / "logs.parquet").metadata
+    group = meta.row_group(0)
+    chunks = {group.column(i).path_in_schema: group.column(i) for i in range(group.num_columns)}
+    with_statistics = {name for name, chunk in chunks.items() if chunk.is_stats_set}
+    assert with_statistics == {"start_time", "end_time", "duration"}
+    times = chunks["start_time"].statistics
+    assert (times.min, times.max) == (
+        dt.datetime(2026, 1, 10, 10, 0, 54),
+        dt.datetime(2026, 1, 10, 10, 0, 59),
+    )
+    assert (chunks["duration"].statistics.min, chunks["duration"].statistics.max) == (0, 5)
+    dictionary = {name for name, chunk in chunks.items() if chunk.has_dictionary_page}
+    assert dictionary == {name for name, kind in SCHEMA.items() if kind == CATEGORY}
+    assert {"status", "type", "campaign_id"} <= dictionary and "call_id" not in dictionary
+    assert read_store(tmp_path)["status"].tolist() == ["Completed"] * 6
 
 
 def test_merging_a_window_replaces_its_span_and_deduplicates_by_id(tmp_path: Path) -> None:
