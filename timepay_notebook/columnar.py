@@ -270,11 +270,8 @@ def json_text(value: object) -> str | None:
 
 
 def json_array(values: Iterable[object]) -> pa.Array:
-    """A column of cells as JSON text (`json_text` of each), an Arrow string array; a dict (most
-    cells of `extracted_data`) is encoded without the call."""
-    encode = _JSON.encode
-    texts = [(encode(v) if v else "{}") if type(v) is dict else json_text(v) for v in values]
-    return pa.array(texts, type=pa.string())
+    """A column of cells as JSON text (`json_text` of each), an Arrow string array."""
+    return pa.array([json_text(v) for v in values], type=pa.string())
 
 
 def _decoded(column: pa.ChunkedArray | list[Any]) -> list[Any]:

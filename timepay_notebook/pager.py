@@ -41,6 +41,7 @@ or the interpreter's exit. `on_page` only reports progress.
 from __future__ import annotations
 
 import heapq
+import itertools
 import queue
 import threading
 from collections import deque
@@ -118,7 +119,7 @@ class DaemonPool:
         self._first: deque[_Task] = deque()
         self._rest: list[tuple[int, int, _Task]] = []  # a heap: (the pull's rank, order, task)
         self._ranks: dict[queue.SimpleQueue[Future[Any]], int] = {}  # a pull's queue -> rank
-        self._pulls = self._submitted = 0
+        self._numbers = itertools.count()  # ranks and the order tasks were submitted in
         self._ready: queue.SimpleQueue[None] = queue.SimpleQueue()  # one item a task queued
         self._threads = 0
         self._lock = threading.Lock()
@@ -140,10 +141,10 @@ class DaemonPool:
             if first:
                 self._first.append(task)
             else:
-                rank = self._ranks.setdefault(finished, self._pulls)
-                self._pulls += rank == self._pulls
-                self._submitted += 1
-                heapq.heappush(self._rest, (rank, self._submitted, task))
+                if finished not in self._ranks:
+                    self._ranks[finished] = next(self._numbers)
+                rank = self._ranks[finished]
+                heapq.heappush(self._rest, (rank, next(self._numbers), task))
             name = f"{self.name}_{self._threads + 1}" if self._threads < self.workers else None
             self._threads += name is not None
         self._ready.put(None)
