@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import threading
 from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -208,6 +209,12 @@ class TimePayClient(Closing):
     def params(self, **filters: Any) -> dict[str, str]:
         """The query parameters `filters` become; raises `FilterError` for bad filters."""
         return normalize_filters(filters, api_timezone=self.api_timezone, options=_OPTIONS)
+
+    def one_operation(self) -> AbstractContextManager[None]:
+        """A context whose counts and pulls are one load (as a sync's windows are): the
+        session's and the environment's proxy and CA settings are read at its start, not again
+        at each count and pull."""
+        return self._transport.one_operation()
 
     def count_logs(self, **filters: Any) -> int:
         """How many logs match `filters` (one `count_only=true` request)."""

@@ -14,7 +14,8 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -167,15 +168,33 @@ class Transport:
         self._token = token
         self._offline: str | None = None  # why the API is taken to be unreachable
         self._lock = threading.Lock()
+        self._held = 0  # operations in progress that resolved the route at their start
         self._prefix = prepared_url(self.url)
         self._host = origin(self.url)
         self._route = Route.resolve(session, self.url, self._auth)
 
     def reset(self) -> None:
         """Try the network again, with the session's settings and the environment's proxy and
-        CA settings as they are now (call at the start of each load)."""
+        CA settings as they are now (call at the start of each load); inside `one_operation`,
+        nothing: they were resolved at its start."""
+        if self._held:
+            return
         self._offline = None
         self._route = Route.resolve(self.session, self.url, self._auth)
+
+    @contextmanager
+    def one_operation(self) -> Iterator[None]:
+        """Many counts and pulls as one load (a sync's): `reset` at its start, and no other
+        until it ends (resolving the route costs about 0.3 ms of CPU; a 1M-log sync would
+        resolve it about 1,300 times, once for each window and count)."""
+        self.reset()
+        with self._lock:
+            self._held += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._held -= 1
 
     def page(
         self,

@@ -82,6 +82,33 @@ def test_the_routed_send_uses_the_session_proxy(sandbox: SandboxServer) -> None:
             client.count_logs()  # the next load resolves the route again, with the proxy
 
 
+def test_one_operation_keeps_the_route_it_began_with(sandbox: SandboxServer) -> None:
+    """Inside `one_operation` (a sync's counts and pulls) the settings read at its start hold;
+    after it, even when left by an error, the next load reads them again."""
+    session = requests.Session()
+    session.trust_env = False
+    with tp.TimePayClient(
+        sandbox.token, sandbox.url, session=session, cache=False, progress=False, retries=0
+    ) as client:
+        with client.one_operation():
+            session.proxies = {"http": "http://127.0.0.1:9"}  # nothing listens there
+            assert client.count_logs() == sandbox.count()  # still the route resolved at start
+            assert len(client.load_logs(status="Completed")) == sandbox.count(status="Completed")
+        with pytest.raises(tp.NetworkError):
+            client.count_logs()  # resolved again: through the dead proxy
+        session.proxies = {}
+
+        def fails_inside() -> None:
+            with client.one_operation():
+                session.proxies = {"http": "http://127.0.0.1:9"}
+                raise RuntimeError("left by an error")
+
+        with pytest.raises(RuntimeError):
+            fails_inside()
+        with pytest.raises(tp.NetworkError):
+            client.count_logs()
+
+
 def test_the_routed_send_uses_the_environment_proxy(
     sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -244,7 +244,7 @@ class _Sync:
 
     def run(self) -> SyncResult:
         store = self._store()
-        with store.writing(), self.bar:
+        with store.writing(), self.bar, self.client.one_operation():
             self.repaired = repair_damage(store, thorough=self.repair)  # fetched again below
             self.span = self._range(store)
             if self.span is not None:
