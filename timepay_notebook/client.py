@@ -212,8 +212,9 @@ class TimePayClient(Closing):
 
     def one_operation(self) -> AbstractContextManager[None]:
         """A context whose counts and pulls are one load (as a sync's windows are): the
-        session's and the environment's proxy and CA settings are read at its start, not again
-        at each count and pull."""
+        session's settings (headers, adapter, proxies, TLS options) and the environment's proxy
+        and CA settings are read at its start and kept until it ends, for every thread using
+        this client, instead of being read again at each count and pull."""
         return self._transport.one_operation()
 
     def count_logs(self, **filters: Any) -> int:

@@ -175,18 +175,18 @@ class Transport:
 
     def reset(self) -> None:
         """Try the network again, with the session's settings and the environment's proxy and
-        CA settings as they are now (call at the start of each load); inside `one_operation`,
-        nothing: they were resolved at its start."""
-        if self._held:
-            return
+        CA settings as they are now (call at the start of each load). While a `one_operation`
+        is open, in any thread, the network is tried again but the settings are those read
+        when it began."""
         self._offline = None
-        self._route = Route.resolve(self.session, self.url, self._auth)
+        if not self._held:
+            self._route = Route.resolve(self.session, self.url, self._auth)
 
     @contextmanager
     def one_operation(self) -> Iterator[None]:
-        """Many counts and pulls as one load (a sync's): `reset` at its start, and no other
-        until it ends (resolving the route costs about 0.3 ms of CPU; a 1M-log sync would
-        resolve it about 1,300 times, once for each window and count)."""
+        """Many counts and pulls as one load (a sync's): the settings `reset` reads (the
+        session's headers, adapter, proxies and TLS options, the environment's proxy and CA
+        settings) are read at its start and kept, for every thread, until it ends."""
         self.reset()
         with self._lock:
             self._held += 1
@@ -250,7 +250,7 @@ class Transport:
 
     @property
     def offline(self) -> bool:
-        """Whether the API was found unreachable since the last `reset`."""
+        """Whether the API was found unreachable since `reset` was last called."""
         return self._offline is not None
 
     def count(self, params: Mapping[str, str], fresh: bool = False) -> int:

@@ -254,6 +254,23 @@ def test_offline_rerun_serves_the_stale_cache_with_a_warning(
     assert offline.attrs["stale_pages"] == offline.attrs["pages_fetched"] == pages
 
 
+def test_inside_one_operation_each_load_tries_the_network_again(
+    srv: SandboxServer, tmp_path: Path
+) -> None:
+    """`one_operation` keeps the settings read at its start, not the finding that the API was
+    unreachable: once it is back, the next count is the API's, not the stored one."""
+    cache = tmp_path / "c.sqlite"
+    with client(srv, cache, expire_after=1, retries=0) as c:
+        before = c.count_logs()
+        time.sleep(1.1)  # the stored count is past its expiry
+        with c.one_operation():
+            srv.stop()
+            assert c.count_logs() == before  # unreachable: the stored count
+            srv.add_logs(5, tenant="acme")
+            srv.start()  # the same port
+            assert c.count_logs() == before + 5
+
+
 def test_a_window_reaching_now_expires_and_a_closed_one_does_not(
     srv: SandboxServer, tmp_path: Path
 ) -> None:
