@@ -19,7 +19,7 @@ own (peak resident set during the step minus the resident set before it). Cache 
 
 Steps 2 and 3 run `--rounds` times, alternating (a run at latency 0 varies by up to a tenth
 from one minute to the next on this 2-core machine, more than the 5% goal; single rounds gave
-0.95x to 1.14x in one hour): each round's ratio is printed, and the sync's figure is the median
+0.93x to 1.14x in one hour): each round's ratio is printed, and the sync's figure is the median
 of the rounds' ratios (5 by default: an odd number, so that the median is one round's ratio,
 and enough that one or two disturbed rounds do not decide it).
 

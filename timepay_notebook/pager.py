@@ -141,9 +141,9 @@ class DaemonPool:
             if first:
                 self._first.append(task)
             else:
-                if finished not in self._ranks:
-                    self._ranks[finished] = next(self._numbers)
-                rank = self._ranks[finished]
+                rank = self._ranks.get(finished)
+                if rank is None:  # the pull's first task: it ranks after those begun before
+                    rank = self._ranks[finished] = next(self._numbers)
                 heapq.heappush(self._rest, (rank, next(self._numbers), task))
             name = f"{self.name}_{self._threads + 1}" if self._threads < self.workers else None
             self._threads += name is not None
