@@ -270,8 +270,10 @@ def json_text(value: object) -> str | None:
 
 
 def json_array(values: Iterable[object]) -> pa.Array:
-    """A column of cells as JSON text (`json_text` of each), an Arrow string array."""
-    return pa.array([json_text(v) for v in values], type=pa.string())
+    """A column of cells as JSON text (`json_text` of each), an Arrow string array; an
+    empty dict (most logs' `extracted_data`) without a call."""
+    texts = ["{}" if type(v) is dict and not v else json_text(v) for v in values]
+    return pa.array(texts, type=pa.string())
 
 
 def _decoded(column: pa.ChunkedArray | list[Any]) -> list[Any]:

@@ -423,3 +423,65 @@ def test_a_cut_window_keeps_logs_of_no_day_with_its_older_part() -> None:
     assert whole is older and none is None
     none, whole = fetched.cut(fetched.span[1] + 1)
     assert none is None and whole is fetched
+
+
+def test_days_whose_logs_interleave_are_each_written_whole_and_newest_first(
+    tmp_path: Path,
+) -> None:
+    logs = records(6)  # newest first; dated by another clock, the days alternate
+    for i in (1, 3):
+        logs[i] = logs[i] | {"date": "2026-01-11"}
+    store = new_store(tmp_path)
+    store.write_window(to_frame(logs), span("2026-01-10T00:00:00", "2026-01-11T23:59:59"))
+    day = pq.read_table(tmp_path / "date=2026-01-10" / "logs.parquet")
+    other = pq.read_table(tmp_path / "date=2026-01-11" / "logs.parquet")
+    assert ids(day.to_pylist()) == ["c0", "c2", "c4", "c5"]
+    assert ids(other.to_pylist()) == ["c1", "c3"]
+
+
+def test_a_day_file_is_written_newest_first_and_a_sorted_table_is_not_copied() -> None:
+    table, _ = to_table(to_frame(records(4)))  # newest first
+    assert store_module._newest_first(table) is table
+    shuffled = table.take([2, 0, 3, 1])
+    assert ids(store_module._newest_first(shuffled).to_pylist()) == ["c0", "c1", "c2", "c3"]
+    tie = to_table(to_frame(records(3, start_time="2026-01-10T10:00:00")))[0].take([1, 2, 0])
+    assert store_module._newest_first(tie) is tie  # ties keep their order (a stable sort)
+    logs = records(3)
+    logs[0] = logs[0] | {"start_time": None}  # a log without a start time goes last
+    untimed, _ = to_table(to_frame(logs))
+    assert ids(store_module._newest_first(untimed).to_pylist()) == ["c1", "c2", "c0"]
+
+
+def test_a_window_cut_where_its_days_interleave_keeps_each_log_on_its_side() -> None:
+    logs = records(4)
+    for i in (0, 2):
+        logs[i] = logs[i] | {"date": "2026-01-11"}
+    fetched = Fetched.of(to_frame(logs), span("2026-01-10T00:00:00", "2026-01-11T23:59:59"))
+    newer, older = fetched.cut(to_seconds("2026-01-11T00:00:00"))
+    assert newer is not None and older is not None
+    assert ids(newer.table.to_pylist()) == ["c0", "c2"]
+    assert newer.keys.tolist() == ["2026-01-11"] * 2
+    assert ids(older.table.to_pylist()) == ["c1", "c3"]
+    assert older.keys.tolist() == ["2026-01-10"] * 2
+
+
+def test_a_day_from_two_windows_keeps_its_categories_dictionary_encoded(tmp_path: Path) -> None:
+    logs = records(40)  # one day, newest first; each window has statuses the other has not
+    for i, log in enumerate(logs):
+        log["status"] = (("Completed", "Failed"), ("Busy", "Completed"))[i // 20][i % 2]
+    newer = Fetched.of(to_frame(logs[:20]), span("2026-01-10T10:00:40", "2026-01-10T10:00:59"))
+    older = Fetched.of(to_frame(logs[20:]), span("2026-01-10T10:00:00", "2026-01-10T10:00:39"))
+    dictionaries = [w.table["status"].chunk(0).dictionary.to_pylist() for w in (newer, older)]
+    assert dictionaries == [["Completed", "Failed"], ["Busy", "Completed"]]
+
+    def status_bytes(path: Path) -> int:
+        group = pq.ParquetFile(path / "date=2026-01-10" / "logs.parquet").metadata.row_group(0)
+        chunks = {group.column(i).path_in_schema: group.column(i) for i in range(group.num_columns)}
+        return int(chunks["status"].total_uncompressed_size)
+
+    new_store(tmp_path / "two").write_windows([newer, older])
+    whole = Fetched.of(to_frame(logs), span("2026-01-10T10:00:00", "2026-01-10T10:00:59"))
+    new_store(tmp_path / "one").write_windows([whole])
+    # a dictionary changing from one chunk to the next would be written as plain text instead
+    assert status_bytes(tmp_path / "two") == status_bytes(tmp_path / "one")
+    assert read_store(tmp_path / "two")["status"].tolist() == [log["status"] for log in logs]

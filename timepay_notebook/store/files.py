@@ -117,12 +117,14 @@ class Fetched:
             return None, self
         keys = self.keys
         newer = (keys >= day_of(since)) & (keys != NULL_PARTITION)
-        mask = pa.array(newer)
-        part = Fetched(self.table.filter(mask), keys[newer], self.json_columns, (since, end))
-        rest = Fetched(
-            self.table.filter(pc.invert(mask)), keys[~newer], self.json_columns, (start, since - 1)
-        )
-        return part, rest
+        first = int(newer.sum())
+        if newer[:first].all():  # the newer days first, as the API sends them: two slices
+            taken, left = self.table.slice(0, first), self.table.slice(first)
+        else:
+            mask = pa.array(newer)
+            taken, left = self.table.filter(mask), self.table.filter(pc.invert(mask))
+        part = Fetched(taken, keys[newer], self.json_columns, (since, end))
+        return part, Fetched(left, keys[~newer], self.json_columns, (start, since - 1))
 
     @cached_property
     def logs_by_day(self) -> Counter[str]:
@@ -294,14 +296,12 @@ class Store:
         removed = 0
         with self._lock:
             files = self.partitions()
-            codes, names = pd.factorize(keys)
-            touched = {key: code for code, key in enumerate(names.tolist())}
+            days = _rows_by_day(keys)
             for span in spans:  # days the windows cover, though no log of the batch is in them
                 for key in self.keys_between(*span, files):
-                    touched.setdefault(key, -1)
-            for key in sorted(touched):  # one at a time (side by side: more memory, no faster)
-                code = touched[key]
-                part = table.filter(pa.array(codes == code)) if code >= 0 else table.slice(0, 0)
+                    days.setdefault(key, slice(0, 0))
+            for key in sorted(days):  # one at a time (side by side: more memory, no faster)
+                part = _rows(table, days[key])
                 removed += self._merge_partition(
                     key, files.get(key), part, spans, incoming, replaced
                 )
@@ -403,18 +403,51 @@ def _checked(read: Any, path: Path, **options: Any) -> Any:
         ) from None
 
 
+def _rows_by_day(keys: np.ndarray) -> dict[str, slice | np.ndarray]:
+    """Each partition's rows (`keys`: one a row): a slice when they are together, as they mostly
+    are (windows come newest first, their rows too), else a mask."""
+    codes, names = pd.factorize(keys)
+    starts = np.flatnonzero(np.diff(codes, prepend=-1))  # where a run of one day begins
+    if len(starts) == len(names):  # one run a day (or none), in the order factorize found them
+        ends = [*starts[1:].tolist(), len(codes)][: len(starts)]
+        return {
+            key: slice(start, end)
+            for key, start, end in zip(names.tolist(), starts.tolist(), ends, strict=True)
+        }
+    return {key: codes == code for code, key in enumerate(names.tolist())}
+
+
+def _rows(table: pa.Table, rows: slice | np.ndarray) -> pa.Table:
+    """The `rows` of `table`: a slice shares its memory; a mask copies every column (a batch of
+    16,446 logs split by masks took 4.0 ms, by slices 0.5 ms)."""
+    if isinstance(rows, slice):
+        return table.slice(rows.start, rows.stop - rows.start)
+    return table.filter(pa.array(rows))
+
+
+def _newest_first(table: pa.Table) -> pa.Table:
+    """`table` sorted newest start time first (a stable sort), its chunks' dictionaries one;
+    not copied if it already is sorted, as a window's rows mostly are. (Parquet writes a column
+    whose dictionary changes from one chunk to the next without dictionary encoding.)"""
+    order = pc.sort_indices(table, sort_keys=NEWEST_FIRST).to_numpy()
+    if not np.array_equal(order, np.arange(len(order))):
+        return table.take(order)  # one chunk, one dictionary
+    if any(column.num_chunks > 1 for column in table.columns):
+        return table.unify_dictionaries()
+    return table
+
+
 def _write_table(target: Path, table: pa.Table) -> int:
     """Write `table`, newest start time first, to `target` atomically (`_replace`); its size.
 
     Only the category columns are dictionary-encoded, and only the time and number columns
     carry statistics (what a reader prunes a day's rows by; min/max of free text prune
     nothing): about 30% less CPU than Parquet's defaults, files 3% larger."""
-    order = pc.sort_indices(table, sort_keys=NEWEST_FIRST)
     target.parent.mkdir(exist_ok=True)
     sink = pa.BufferOutputStream()
     types = zip(table.column_names, table.schema.types, strict=True)
     pq.write_table(
-        table.take(order),
+        _newest_first(table),
         sink,
         use_dictionary=[name for name, kind in types if pa.types.is_dictionary(kind)],
         write_statistics=[name for name in STATISTICS if name in table.column_names],
