@@ -118,13 +118,12 @@ class Fetched:
         keys = self.keys
         newer = (keys >= day_of(since)) & (keys != NULL_PARTITION)
         first = int(newer.sum())
-        if newer[:first].all():  # the newer days first, as the API sends them: two slices
-            taken, left = self.table.slice(0, first), self.table.slice(first)
-        else:
-            mask = pa.array(newer)
-            taken, left = self.table.filter(mask), self.table.filter(pc.invert(mask))
-        part = Fetched(taken, keys[newer], self.json_columns, (since, end))
-        return part, Fetched(left, keys[~newer], self.json_columns, (start, since - 1))
+        together = newer[:first].all()  # the newer days first, as the API sends them
+        taken = slice(0, first) if together else newer
+        left = slice(first, len(keys)) if together else ~newer
+        part = Fetched(_rows(self.table, taken), keys[taken], self.json_columns, (since, end))
+        rest = Fetched(_rows(self.table, left), keys[left], self.json_columns, (start, since - 1))
+        return part, rest
 
     @cached_property
     def logs_by_day(self) -> Counter[str]:
@@ -409,7 +408,7 @@ def _rows_by_day(keys: np.ndarray) -> dict[str, slice | np.ndarray]:
     codes, names = pd.factorize(keys)
     starts = np.flatnonzero(np.diff(codes, prepend=-1))  # where a run of one day begins
     if len(starts) == len(names):  # one run a day (or none), in the order factorize found them
-        ends = [*starts[1:].tolist(), len(codes)][: len(starts)]
+        ends = [*starts[1:].tolist(), len(codes)] if len(starts) else []
         return {
             key: slice(start, end)
             for key, start, end in zip(names.tolist(), starts.tolist(), ends, strict=True)
