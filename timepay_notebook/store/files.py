@@ -418,7 +418,7 @@ def _rows_by_day(keys: np.ndarray) -> dict[str, slice | np.ndarray]:
 
 def _rows(table: pa.Table, rows: slice | np.ndarray) -> pa.Table:
     """The `rows` of `table`: a slice shares its memory; a mask copies every column (a batch of
-    16,119 logs split by masks took 4.2 ms, by slices 0.54 ms)."""
+    23,513 logs of 15 days split by masks took 21 ms, by slices 1.2 ms)."""
     if isinstance(rows, slice):
         return table.slice(rows.start, rows.stop - rows.start)
     return table.filter(pa.array(rows))
