@@ -57,7 +57,7 @@ def test_a_second_sync_fetches_only_the_new_logs(tmp_path: Path) -> None:
         new = 500
         srv.add_logs(new)
         srv.reset_stats()
-        second = sync_logs(tmp_path, client=client)  # windows of up to 2,500 logs
+        second = sync_logs(tmp_path, client=client)  # windows of up to 5,000 logs
         assert second.requests == srv.stats.requests <= new / 10 + 3
         assert (second.added, second.removed, second.logs) == (new, 0, 2000)
         # stored logs near the high-water mark are fetched again only as part of a piece

@@ -41,7 +41,7 @@ How a sync works (the store's layout and manifest are in `.files`, the planning 
    day read and written once (deduplicated by id; each window replaces what the store had in
    its span), and only then are the windows written in full recorded in the manifest. The
    other windows go on meanwhile. A first sync of 1M logs (about 11,000 logs a day) writes each
-   day once, where a write per window would write it four to five times; the cost is memory
+   day once, where a write per window would write it three to four times; the cost is memory
    (a batch and the days not yet complete: past 3 x `FLUSH_LOGS` logs of those, they are
    written too, and may be written again) and a larger
    loss when the process is killed: the logs kept as well as the windows in flight, which the
@@ -96,7 +96,7 @@ from .spans import DAY, Span, clip, subtract, to_seconds, to_wire
 from .writer import BatchWriter, Completed
 
 OVERLAP = dt.timedelta(days=2)
-WINDOW_LOGS = 2500
+WINDOW_LOGS = 5000  # fewer windows, less work per log: a count, a pull and its tables a window
 MAX_WINDOWS = 2
 FLUSH_LOGS = 20_000  # logs of completed windows kept before they are written
 OverlapCheck = Literal["count", "fetch"]
