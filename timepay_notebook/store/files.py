@@ -417,8 +417,7 @@ def _rows_by_day(keys: np.ndarray) -> dict[str, slice | np.ndarray]:
 
 
 def _rows(table: pa.Table, rows: slice | np.ndarray) -> pa.Table:
-    """The `rows` of `table`: a slice shares its memory; a mask copies every column (a batch of
-    23,513 logs of 15 days split by masks took 21 ms, by slices 1.2 ms)."""
+    """The `rows` of `table`: a slice shares its memory; a mask copies every column."""
     if isinstance(rows, slice):
         return table.slice(rows.start, rows.stop - rows.start)
     return table.filter(pa.array(rows))

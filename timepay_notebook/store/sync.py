@@ -41,7 +41,7 @@ How a sync works (the store's layout and manifest are in `.files`, the planning 
    day read and written once (deduplicated by id; each window replaces what the store had in
    its span), and only then are the windows written in full recorded in the manifest. The
    other windows go on meanwhile. A first sync of 1M logs (about 11,000 logs a day) writes each
-   day once, where a write per window would write it three to four times; the cost is memory
+   day once, where a write per window would write most days six times; the cost is memory
    (a batch and the days not yet complete: past 3 x `FLUSH_LOGS` logs of those, they are
    written too, and may be written again) and a larger
    loss when the process is killed: the logs kept as well as the windows in flight, which the
