@@ -262,7 +262,8 @@ def test_pulls_sharing_a_pool_run_on_its_threads_and_leave_it_running() -> None:
     assert [len(got[i]) for i in (0, 1)] == [95, 130]
     assert got[1] == servers[1].logs
     assert pull(servers[2]) == servers[2].logs  # the pool outlives the pulls
-    assert len(senders) == 2 and all(t.name.startswith("shared_") for t in senders)
+    # every request ran on the pool's threads (which of its two took them is the scheduler's)
+    assert 1 <= len(senders) <= 2 and all(t.name.startswith("shared_") for t in senders)
     pool.shutdown()
 
 
