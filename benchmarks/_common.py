@@ -20,6 +20,17 @@ TOKEN = "benchmark-token"
 class Sandbox:
     url: str
     token: str
+    pid: int  # its process: `cpu_seconds(pid)` reads the CPU it has used
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """The CPU time (user + system) a process (default: this one) has used so far."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager
@@ -60,7 +71,7 @@ def sandbox_process(
                 raise RuntimeError("the sandbox process exited")
             if "TIMEPAY_BASE_URL=" in line:
                 url = line.split("=", 1)[1].strip()
-        yield Sandbox(url, TOKEN)
+        yield Sandbox(url, TOKEN, proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -23,6 +23,10 @@ from one minute to the next on this 2-core machine, more than the 5% goal; singl
 of the rounds' ratios (5 by default: an odd number, so that the median is one round's ratio,
 and enough that one or two disturbed rounds do not decide it).
 
+Each round also prints the CPU each step used in the client (its process, during the step) and
+in the sandbox (its process, while the step's child ran), and the run the medians of the sync's
+CPU against `load_logs`': the work behind the wall times, which varies less than they do.
+
 4. With `--before DIR` (a checkout of the code to compare with, e.g. `git worktree add
    /tmp/before e3ce626`, the code when issue 16 was filed), the same `load_logs` step run with
    that checkout's package, on the same sandbox, in the same run.
@@ -49,7 +53,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from _common import TOKEN, mib, peak_rss_bytes, rss_bytes, sandbox_process
+from _common import TOKEN, Sandbox, cpu_seconds, mib, peak_rss_bytes, rss_bytes, sandbox_process
 
 import timepay_notebook as tp
 
@@ -77,13 +81,13 @@ def pull(url: str, workers: int) -> dict[str, Any]:
     with tp.TimePayClient(TOKEN, url, max_workers=workers, cache=False, progress=False) as c:
         c.count_logs()  # the connection and the imports, outside the measurement
         gc.collect()
-        before = rss_bytes()
+        before, cpu = rss_bytes(), cpu_seconds()
         started = time.perf_counter()
         frame = c.load_logs()
         seconds = time.perf_counter() - started
-        peak = peak_rss_bytes() - before
+        peak, cpu = peak_rss_bytes() - before, cpu_seconds() - cpu
     frame_bytes = int(frame.memory_usage(deep=True).sum())
-    return {"seconds": seconds, "peak": peak, "rows": len(frame), "frame": frame_bytes}
+    return {"seconds": seconds, "peak": peak, "rows": len(frame), "frame": frame_bytes, "cpu": cpu}
 
 
 def sync(url: str, workers: int) -> dict[str, Any]:
@@ -93,10 +97,10 @@ def sync(url: str, workers: int) -> dict[str, Any]:
     ):
         c.count_logs()
         gc.collect()
-        before = rss_bytes()
+        before, cpu = rss_bytes(), cpu_seconds()
         result = tp.sync_logs(Path(tmp) / "store", client=c)
-        peak = peak_rss_bytes() - before
-    return {"seconds": result.seconds, "peak": peak, "rows": result.logs}
+        peak, cpu = peak_rss_bytes() - before, cpu_seconds() - cpu
+    return {"seconds": result.seconds, "peak": peak, "rows": result.logs, "cpu": cpu}
 
 
 STEPS = {"pool": pool, "pull": pull, "sync": sync}
@@ -111,11 +115,12 @@ def step(name: str, url: str, workers: int, pages: int) -> dict[str, Any]:
 
 
 def child(
-    step: str, url: str, workers: int, logs: int, package: str | None = None
+    step: str, srv: Sandbox, workers: int, logs: int, package: str | None = None
 ) -> dict[str, Any]:
     """Run one step in a new process (importing `timepay_notebook` from the checkout
-    `package`, if given); its JSON result."""
+    `package`, if given); its JSON result, with the CPU the sandbox used meanwhile."""
     env = {**os.environ, "PYTHONPATH": package} if package else None
+    served = cpu_seconds(srv.pid)
     out = subprocess.run(
         [
             sys.executable,
@@ -123,7 +128,7 @@ def child(
             "--step",
             step,
             "--url",
-            url,
+            srv.url,
             "--workers",
             str(workers),
             "--logs",
@@ -135,7 +140,7 @@ def child(
         env=env,
     ).stdout
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
-    return result
+    return result | {"sandbox_cpu": cpu_seconds(srv.pid) - served}
 
 
 def main() -> None:
@@ -169,7 +174,7 @@ def main() -> None:
         print(
             f"{args.logs:,} logs ({pages:,} pages) at latency 0, {args.workers} workers, cache off"
         )
-        run = (srv.url, args.workers, args.logs)
+        run = (srv, args.workers, args.logs)
         base = None if args.no_pool else child("pool", *run)
         rounds = [(child("pull", *run), child("sync", *run)) for _ in range(max(1, args.rounds))]
         before = child("pull", *run, args.before) if args.before else None
@@ -207,11 +212,20 @@ def main() -> None:
         print(
             f"round {number}: load_logs {p['seconds']:.1f} s, sync_logs {s['seconds']:.1f} s = "
             f"{s['seconds'] / p['seconds']:.3f}x; sync peak memory {mib(s['peak'])} = "
-            f"{s['peak'] / p['peak']:.2f}x load_logs', {s['peak'] / frame:.2f}x the frame"
+            f"{s['peak'] / p['peak']:.2f}x load_logs', {s['peak'] / frame:.2f}x the frame; "
+            f"CPU: client {p['cpu']:.1f} s, {s['cpu']:.1f} s; sandbox {p['sandbox_cpu']:.1f} s, "
+            f"{s['sandbox_cpu']:.1f} s"
         )
     print(
         f"sync_logs: {statistics.median(ratios):.2f}x load_logs, the median of {len(ratios)} "
         "round(s) (goal <= 1.05x)"
+    )
+    client, served = (
+        statistics.median(s[key] / p[key] for p, s in rounds) for key in ("cpu", "sandbox_cpu")
+    )
+    print(
+        f"CPU of sync_logs against load_logs (medians of the rounds): the client's {client:.2f}x, "
+        f"the sandbox's {served:.2f}x (CPU varies less than wall time from round to round)"
     )
 
 
