@@ -17,6 +17,7 @@ from tests.helpers import ids
 from timepay_notebook.columnar import NULL_PARTITION, partition_keys, store_table, to_table
 from timepay_notebook.errors import StoreError
 from timepay_notebook.frames import FrameBuilder, to_frame
+from timepay_notebook.protocol import ID_FIELDS
 from timepay_notebook.schema import CATEGORY, SCHEMA
 from timepay_notebook.store import files as store_module
 from timepay_notebook.store import read_store
@@ -146,6 +147,49 @@ def test_an_empty_window_removes_what_the_api_no_longer_has(tmp_path: Path) -> N
     assert ids(read_store(tmp_path)) == ["c4", "c5"]
     store.write_window(tp.empty_frame(), span("2026-01-10T00:00:00", "2026-01-10T23:59:59"))
     assert not (tmp_path / "date=2026-01-10").exists()  # an empty day leaves no file or directory
+
+
+def test_a_day_the_batch_brings_nothing_is_read_in_full_only_if_it_loses_logs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = new_store(tmp_path)
+    store.write_window(to_frame(records(6)), span("2026-01-10T00:00:00", "2026-01-10T23:59:59"))
+    day = tmp_path / "date=2026-01-10" / "logs.parquet"
+    before = day.read_bytes()
+    reads: list[tuple[str, list[str] | None]] = []
+    read = store_module._read_table
+
+    def spy(path: Path, columns: list[str] | None = None) -> Any:
+        reads.append((path.parent.name, columns))
+        return read(path, columns)
+
+    monkeypatch.setattr(store_module, "_read_table", spy)
+    # the next day: 2026-01-10 is a day of margin, read for logs of the window's span
+    next_day = [
+        log | {"call_id": f"n{i}", "date": "2026-01-11", "start_time": "2026-01-11T08:00:00"}
+        for i, log in enumerate(records(2))
+    ]
+    store.write_window(to_frame(next_day), span("2026-01-11T00:00:00", "2026-01-11T23:59:59"))
+    assert [key for key, _ in reads] == ["date=2026-01-10"]
+    columns = set(reads[0][1] or ())
+    assert {"start_time", "call_id"} <= columns <= {"start_time", *ID_FIELDS}
+    assert day.read_bytes() == before  # nothing of it changed: not written again
+    # an empty window over part of it: it loses c0..c3, so it is read whole and written again
+    reads.clear()
+    gone = store.write_window(tp.empty_frame(), span("2026-01-10T10:00:56", "2026-01-10T10:00:59"))
+    assert gone.removed == 4
+    store.save()  # the JSON columns, for `read_store`
+    assert [(key, columns is None) for key, columns in reads] == [
+        ("date=2026-01-10", False),  # the columns that decide
+        ("date=2026-01-10", True),  # then whole
+        ("date=2026-01-11", False),  # a day of margin: nothing of it goes
+    ]
+    frame = read_store(tmp_path)
+    assert ids(frame) == ["n0", "n1", "c4", "c5"]
+    kept = frame.set_index("call_id").loc[["c4", "c5"]]
+    assert kept["meta"].tolist() == [{"k": [4]}, {"k": [5]}]  # every column of what stays
+    assert kept["extracted_data"].tolist() == [{}, {"promised_amount": 5}]
+    assert kept["attempt"].tolist() == [4, 5]
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temp_file(

@@ -18,10 +18,12 @@ Column types are in `timepay_notebook.columnar`. DuckDB reads the store as
 pulled since its last write), partition by partition: each touched day is read once, merged with
 every window of the batch and written once, to a hidden temporary file in its directory, then
 `os.replace`d over `logs.parquet`, so a reader sees a day's old file or its new one, never half
-of one. Merging a window that covers `start`..`end` replaces the day's logs whose start time is in
-that span (the window is the API's truth for it, so a log deleted upstream goes too) and any log
-with the same id (`protocol.ID_FIELDS`), wherever in the day: no duplicates (within a batch, the
-window written last wins). The sync records a window in `covered` only after its batch's files
+of one. Merging a window that covers `start`..`end` replaces the day's logs whose start time is
+in that span (the window is the API's truth for it, so a log deleted upstream goes too) and any
+log with the same id (`protocol.ID_FIELDS`), wherever in the day: no duplicates (within a batch,
+the window written last wins). A day the batch brings no logs to (a day of margin, or one a
+window empties) is read first only in its start times and ids, and read whole and written again
+only if it loses logs. The sync records a window in `covered` only after its batch's files
 are in place. One sync writes at a time (an exclusive `flock` on the lock file; not on Windows).
 """
 
@@ -59,6 +61,7 @@ from ..columnar import (
     with_partition,
 )
 from ..errors import StoreError, StoreMismatchError
+from ..protocol import ID_FIELDS
 from .manifest import DayFile, Manifest, identity
 from .spans import DAY, Span, day_of, merge, subtract
 
@@ -323,13 +326,16 @@ class Store:
     ) -> int:
         """Merge `part` into partition `key` (its file: `stored`, None if it has none yet),
         replacing the stored logs in `spans` and those whose id is `incoming`; adds the ids
-        replaced to `replaced`; returns the stored logs removed (not replaced)."""
+        replaced to `replaced`; returns the stored logs removed (not replaced). A day the batch
+        brings nothing to (a day of margin, mostly) is first read only in the columns that decide
+        what goes, and read whole only if something does."""
         target = self.path / f"{PARTITION}={key}" / DATA_FILE
         if stored is None:
             if part.num_rows:
                 self._write(key, target, part)
             return 0
-        old = _read_table(stored)
+        deciding = None if part.num_rows else _deciding_columns(stored)
+        old = _read_table(stored, deciding)
         seconds = start_seconds(old)
         old_ids = id_key_array(old)
         is_replaced = pc.fill_null(pc.is_in(old_ids, value_set=incoming), False)
@@ -340,6 +346,8 @@ class Store:
         drop = replaced_now | in_spans
         if not drop.any() and not part.num_rows:
             return 0
+        if deciding is not None:  # the day loses logs: all of its columns are written again
+            old = _read_table(stored)
         replaced.extend(old_ids.filter(is_replaced).chunks)
         kept = old.filter(pa.array(~drop))
         merged = (
@@ -390,6 +398,12 @@ def _read_table(path: Path, columns: list[str] | None = None) -> pa.Table:
     """A day file; `StoreError` naming it if it does not read."""
     table: pa.Table = _checked(pq.read_table, path, columns=columns)
     return table
+
+
+def _deciding_columns(path: Path) -> list[str]:
+    """The columns of a day file that decide which of its logs a merge drops: start time, ids."""
+    names = set(_checked(pq.read_schema, path).names)
+    return [name for name in ("start_time", *ID_FIELDS) if name in names]
 
 
 def _checked(read: Any, path: Path, **options: Any) -> Any:
