@@ -20,30 +20,15 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import requests
-from _common import fresh_cache_dir, sandbox_process
+from _common import cpu_seconds, fresh_cache_dir, sandbox_process
 from requests.adapters import HTTPAdapter
 
 import timepay_notebook as tp
-
-
-def server_cpu() -> float:
-    """CPU seconds used so far by this process's children (the sandbox), from `/proc`."""
-    me, total = os.getpid(), 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == me:  # ppid
-            total += int(fields[11]) + int(fields[12])  # utime + stime, in ticks
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def pool_of_requests(url: str, token: str, workers: int, pages: int) -> tuple[int, float, float]:
@@ -84,13 +69,13 @@ def measure(
         pulled(srv.url, srv.token, workers)  # warm up: imports, the sandbox's first pages
         for _ in range(repeat):
             for name in runs:
-                served = server_cpu()
+                served = cpu_seconds(srv.pid)
                 if name == "pool":
                     rows, wall, cpu = pool_of_requests(srv.url, srv.token, workers, pages)
                 else:
                     rows, wall, cpu = pulled(srv.url, srv.token, workers)
                 assert rows == logs, rows
-                runs[name].append((wall, cpu, server_cpu() - served))
+                runs[name].append((wall, cpu, cpu_seconds(srv.pid) - served))
     return {
         name: (
             statistics.median(r[0] for r in rs),
