@@ -25,7 +25,9 @@ and enough that one or two disturbed rounds do not decide it).
 
 Each round also prints the CPU each step used in the client (its process, during the step) and
 in the sandbox (its process, while the step's child ran), and the run the medians of the sync's
-CPU against `load_logs`': the work behind the wall times, which varies less than they do.
+CPU against `load_logs`': the work behind the wall times. It moves with them (on a busy machine
+the same requests cost the sandbox up to half as much CPU again), so it does not take the
+machine out of the ratio either.
 
 4. With `--before DIR` (a checkout of the code to compare with, e.g. `git worktree add
    /tmp/before e3ce626`, the code when issue 16 was filed), the same `load_logs` step run with
@@ -225,7 +227,7 @@ def main() -> None:
     )
     print(
         f"CPU of sync_logs against load_logs (medians of the rounds): the client's {client:.2f}x, "
-        f"the sandbox's {served:.2f}x (CPU varies less than wall time from round to round)"
+        f"the sandbox's {served:.2f}x"
     )
 
 
