@@ -219,9 +219,23 @@ class TimePayClient(Closing):
 
     def count_logs(self, **filters: Any) -> int:
         """How many logs match `filters` (one `count_only=true` request)."""
+        return self.count(filters)
+
+    def count(
+        self,
+        filters: Mapping[str, Any],
+        *,
+        limit: AdaptiveLimit | None = None,
+        cancel: threading.Event | None = None,
+    ) -> int:
+        """`count_logs` of a mapping of filters. `limit`: permits for requests in flight shared
+        with pulls (as `pull_arrow`'s), so that a count sent beside them keeps within it;
+        `cancel`: once set, the count stops (`PullCancelledError`) instead of waiting for a
+        permit or a retry."""
+        check_cancel(cancel)
         params = self.params(**filters)
         self._transport.reset()
-        total = self._transport.count(params)
+        total = self._transport.count(params, limit=limit, stop=cancel)
         if not total:
             warn_unknown_values(params)  # "Complete" matched nothing: did you mean "Completed"?
         return total

@@ -253,9 +253,16 @@ class Transport:
         """Whether the API was found unreachable since `reset` was last called."""
         return self._offline is not None
 
-    def count(self, params: Mapping[str, str], fresh: bool = False) -> int:
+    def count(
+        self,
+        params: Mapping[str, str],
+        fresh: bool = False,
+        *,
+        limit: AdaptiveLimit | None = None,
+        stop: threading.Event | None = None,
+    ) -> int:
         """How many logs match `params` (`count_only=true`); `fresh` bypasses a stored answer."""
-        answer = self._answer({**params, "count_only": "true"}, fresh, None, None)
+        answer = self._answer({**params, "count_only": "true"}, fresh, limit, stop)
         total = answer.body.get("total")
         if isinstance(total, bool) or not isinstance(total, int):
             raise APIError(

@@ -32,7 +32,8 @@ How a sync works (the store's layout and manifest are in `.files`, the planning 
    window begun after it, which takes the threads it leaves free (while it waits for its page 1,
    ends, or writes), so that mostly one window at a time takes pages in (two side by side cost
    several percent of a sync's time at latency 0). Planning runs ahead in its own thread, so
-   its count requests overlap with the pulls.
+   its count requests overlap with the pulls; they take their permits from the same limit, so the
+   sync never has more than `max_workers` requests in flight.
 5. **Each day written once, in batches, recorded once on disk** (`.writer`). Windows come
    newest first, so a day is complete once no window in flight, and not the oldest one begun,
    reaches it. A completed window's logs are kept (as Arrow) until their days are complete and
@@ -230,6 +231,9 @@ class _Sync:
         self.stop = threading.Event()
         self.lock = threading.Lock()  # counters
         self.known: dict[Span, int] = {}  # counts asked for while finding the origin
+        # every request of the sync, counts and pages, holds a permit of one limit while on the
+        # wire, so no more than the client's `max_workers` are ever in flight
+        self.limit = AdaptiveLimit(client.max_workers)
         self.started = time.perf_counter()
         self.count_requests = self.page_requests = 0
         self.pages_done = self.pages_expected = 0
@@ -338,7 +342,7 @@ class _Sync:
         times = {"end_time": to_wire(end)} | (
             {"start_time": to_wire(start)} if start is not None else {}
         )
-        return self.client.count_logs(**self.filters, **times)
+        return self.client.count({**self.filters, **times}, limit=self.limit, cancel=self.stop)
 
     # -- pulling and writing windows ---------------------------------------------------------
 
@@ -346,7 +350,7 @@ class _Sync:
         """Pull the windows to fetch, `max_windows` at a time sharing one limit of requests in
         flight; each window's thread hands its logs to the writer (`BatchWriter`)."""
         planned = Ahead(windows, self.options.max_windows)
-        limit = AdaptiveLimit(self.client.max_workers)
+        limit = self.limit
         senders = DaemonPool(self.client.max_workers, "timepay-page")  # the windows' requests
         pool = ThreadPoolExecutor(self.options.max_windows, thread_name_prefix="timepay-window")
         writer = BatchWriter(store, FLUSH_LOGS)
