@@ -206,6 +206,31 @@ def test_acquire_waits_for_a_permit_and_gives_up_on_stop() -> None:
     assert limit.in_flight == 1
 
 
+def test_permits_go_to_waiting_callers_in_the_order_they_asked() -> None:
+    limit = AdaptiveLimit(1)
+    assert limit.acquire()
+    order: list[str] = []
+
+    def waiter() -> None:
+        assert limit.acquire()
+        order.append("waiter")
+        limit.release()
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    deadline = time.monotonic() + 5
+    while limit.waiting == 0 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert limit.waiting == 1
+    limit.release()  # the waiter asked first: the permit is its, though this caller asks at once
+    assert limit.acquire()
+    order.append("this caller")
+    limit.release()
+    thread.join(5)
+    assert order == ["waiter", "this caller"]
+    assert (limit.in_flight, limit.waiting) == (0, 0)
+
+
 @pytest.mark.parametrize(
     ("record", "key"),
     [
