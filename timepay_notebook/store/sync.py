@@ -350,7 +350,6 @@ class _Sync:
         """Pull the windows to fetch, `max_windows` at a time sharing one limit of requests in
         flight; each window's thread hands its logs to the writer (`BatchWriter`)."""
         planned = Ahead(windows, self.options.max_windows)
-        limit = self.limit
         senders = DaemonPool(self.client.max_workers, "timepay-page")  # the windows' requests
         pool = ThreadPoolExecutor(self.options.max_windows, thread_name_prefix="timepay-window")
         writer = BatchWriter(store, FLUSH_LOGS)
@@ -364,7 +363,7 @@ class _Sync:
                         continue
                     self._expect(window.pages)
                     writer.begin(window)
-                    pending[pool.submit(self._window, window, limit, senders, writer)] = window
+                    pending[pool.submit(self._window, window, senders, writer)] = window
                     while len(pending) >= self.options.max_windows or (pending and self.failed):
                         self._collect(pending)
                     if self.failed:
@@ -377,7 +376,7 @@ class _Sync:
                 self._collect(pending)
         except BaseException:
             self.stop.set()  # the windows in flight: their pulls' cancel event
-            limit.close()  # and no request waiting for a permit starts
+            self.limit.close()  # and no request waiting for a permit starts
             raise
         finally:
             planned.close(timeout=self.client.timeout)
@@ -407,24 +406,20 @@ class _Sync:
                     pages = error.failed_pages if isinstance(error, IncompletePullError) else {}
                     self.first_pages = pages or {1: str(error)}
 
-    def _window(
-        self, window: Window, limit: AdaptiveLimit, senders: DaemonPool, writer: BatchWriter
-    ) -> None:
-        """Pull one window (its requests holding permits of `limit` and sent by the threads of
+    def _window(self, window: Window, senders: DaemonPool, writer: BatchWriter) -> None:
+        """Pull one window (its requests holding permits of `self.limit` and sent by the threads of
         `senders`, both shared by the windows) and hand its logs to `writer` (which may write a
         batch on this thread)."""
-        fetched, counted_right = self._fetch(window, limit, senders)
+        fetched, counted_right = self._fetch(window, senders)
         writer.add(Completed(window, fetched, counted_right))
 
-    def _fetch(
-        self, window: Window, limit: AdaptiveLimit, senders: DaemonPool
-    ) -> tuple[Fetched, bool]:
+    def _fetch(self, window: Window, senders: DaemonPool) -> tuple[Fetched, bool]:
         """The window's logs, as Arrow (`client.pull_arrow`: the pull behind `load_logs`
         without its DataFrame), and whether they match the server's count."""
         filters = {**self.filters, "start_time": window.start_time, "end_time": window.end_time}
         try:
             pull = self.client.pull_arrow(
-                filters, on_page=self._page_done, cancel=self.stop, limit=limit, pool=senders
+                filters, on_page=self._page_done, cancel=self.stop, limit=self.limit, pool=senders
             )
         except PullCancelledError:
             raise SyncCancelledError(f"the sync stopped: window {window} cancelled") from None
