@@ -33,6 +33,18 @@ def cpu_seconds(pid: int | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_cpu() -> tuple[float, float]:
+    """(busy, steal) so far, in CPU seconds, from `/proc/stat`: what every process on this
+    machine has used (user, nice, system, interrupts), and what the hypervisor gave to other
+    machines while this one wanted to run (steal)."""
+    with open("/proc/stat") as f:
+        user, nice, system, _idle, _iowait, irq, softirq, steal = map(
+            int, f.readline().split()[1:9]
+        )
+    tick = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / tick, steal / tick
+
+
 @contextmanager
 def sandbox_process(
     logs: int, latency_ms: float = 0.0, seed: int = 7, extra: tuple[str, ...] = ()

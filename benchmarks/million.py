@@ -27,7 +27,10 @@ Each round also prints the CPU each step used in the client (its process, during
 in the sandbox (its process, while the step's child ran), and the run the medians of the sync's
 CPU against `load_logs`': the work behind the wall times. It moves with them (on a busy machine
 the same requests cost the sandbox up to half as much CPU again), so it does not take the
-machine out of the ratio either.
+machine out of the ratio either. What else ran meanwhile is printed too: the CPU every other
+process on the machine used while the step's process ran (`/proc/stat`, less the step's and the
+sandbox's), and the steal (CPU time the hypervisor gave to other machines): a round with either
+well above zero was measured on a busy machine.
 
 4. With `--before DIR` (a checkout of the code to compare with, e.g. `git worktree add
    /tmp/before e3ce626`, the code when issue 16 was filed), the same `load_logs` step run with
@@ -45,6 +48,7 @@ import gc
 import json
 import math
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -55,7 +59,16 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from _common import TOKEN, Sandbox, cpu_seconds, mib, peak_rss_bytes, rss_bytes, sandbox_process
+from _common import (
+    TOKEN,
+    Sandbox,
+    cpu_seconds,
+    machine_cpu,
+    mib,
+    peak_rss_bytes,
+    rss_bytes,
+    sandbox_process,
+)
 
 import timepay_notebook as tp
 
@@ -120,9 +133,13 @@ def child(
     step: str, srv: Sandbox, workers: int, logs: int, package: str | None = None
 ) -> dict[str, Any]:
     """Run one step in a new process (importing `timepay_notebook` from the checkout
-    `package`, if given); its JSON result, with the CPU the sandbox used meanwhile."""
+    `package`, if given); its JSON result, with the CPU the sandbox used meanwhile, and what the
+    rest of the machine used (`others`: every process but the step's and the sandbox's) and
+    lost to the hypervisor (`steal`) while the step's process ran."""
     env = {**os.environ, "PYTHONPATH": package} if package else None
     served = cpu_seconds(srv.pid)
+    busy, steal = machine_cpu()
+    own = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
         [
             sys.executable,
@@ -141,8 +158,16 @@ def child(
         check=True,
         env=env,
     ).stdout
+    done = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy_now, steal_now = machine_cpu()
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
-    return result | {"sandbox_cpu": cpu_seconds(srv.pid) - served}
+    sandbox = cpu_seconds(srv.pid) - served
+    step_cpu = done.ru_utime + done.ru_stime - own.ru_utime - own.ru_stime
+    return result | {
+        "sandbox_cpu": sandbox,
+        "others": max(0.0, busy_now - busy - step_cpu - sandbox),
+        "steal": steal_now - steal,
+    }
 
 
 def main() -> None:
@@ -216,7 +241,8 @@ def main() -> None:
             f"{s['seconds'] / p['seconds']:.3f}x; sync peak memory {mib(s['peak'])} = "
             f"{s['peak'] / p['peak']:.2f}x load_logs', {s['peak'] / frame:.2f}x the frame; "
             f"CPU: client {p['cpu']:.1f} s, {s['cpu']:.1f} s; sandbox {p['sandbox_cpu']:.1f} s, "
-            f"{s['sandbox_cpu']:.1f} s"
+            f"{s['sandbox_cpu']:.1f} s; the rest of the machine {p['others']:.1f} s, "
+            f"{s['others']:.1f} s, steal {p['steal']:.1f} s, {s['steal']:.1f} s"
         )
     print(
         f"sync_logs: {statistics.median(ratios):.2f}x load_logs, the median of {len(ratios)} "
