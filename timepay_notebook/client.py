@@ -377,6 +377,7 @@ class TimePayClient(Closing):
         cancel: threading.Event | None = None,
         limit: AdaptiveLimit | None = None,
         pool: DaemonPool | None = None,
+        asked: threading.Event | None = None,
     ) -> ArrowPull:
         """`pull` for writers of Arrow (`sync_logs`): the typed Arrow columns and the object
         and extra columns (`FrameBuilder.finish_arrow`), never a DataFrame; naive times, no
@@ -384,13 +385,16 @@ class TimePayClient(Closing):
         (neither with a `.partial`). `limit`: the permits for requests in flight, shared with
         other pulls running at the same time (then `max_workers` is its `maximum`); `pool`:
         the threads that send them, shared likewise (as many as the limit's permits: no thread
-        waits for one), instead of threads of the pull's own."""
+        waits for one), instead of threads of the pull's own; `asked`: set once every page
+        page 1 announced has been asked for, or the pull ended (`Puller`)."""
         if max_workers is not None:
             check_number("max_workers", max_workers, int, 1, 64)
         if limit is not None and max_workers is not None:
             raise ValueError("give pull_arrow max_workers or a shared limit, not both")
         check_cancel(cancel)
-        puller = self._puller(self.params(**params), max_workers, cancel, limit=limit, pool=pool)
+        puller = self._puller(
+            self.params(**params), max_workers, cancel, limit=limit, pool=pool, asked=asked
+        )
         builder = FrameBuilder(api_timezone=self.api_timezone)
         cancelled = self._collect(puller, builder, on_page)
         if cancelled is not None:
@@ -482,6 +486,7 @@ class TimePayClient(Closing):
         fresh: bool = False,
         limit: AdaptiveLimit | None = None,
         pool: DaemonPool | None = None,
+        asked: threading.Event | None = None,
     ) -> Puller:
         self._transport.reset()
         if limit is None:
@@ -501,6 +506,7 @@ class TimePayClient(Closing):
             stop=stop,
             peek=peek if self.cache is not None and not fresh else None,
             pool=pool,
+            asked=asked,
         )
 
 

@@ -220,6 +220,9 @@ class Puller:
         pool: threads shared with other pulls (with `limit`; as many as its permits), kept
             after the pull (its requests not started are cancelled); default: the pull's own
             `max_workers` threads.
+        asked: set once the pull has asked for every page page 1 announced (its last few may
+            still be on the wire), or has ended: a pull to follow it on a shared `pool` may
+            then begin without the two taking pages in side by side (`sync_logs`).
     """
 
     def __init__(
@@ -234,8 +237,10 @@ class Puller:
         stop: threading.Event | None = None,
         peek: PeekPage | None = None,
         pool: DaemonPool | None = None,
+        asked: threading.Event | None = None,
     ) -> None:
         self.fetch = fetch
+        self.asked = asked or threading.Event()
         self.shared_pool = pool
         self.peek = peek
         self.limit = limit or AdaptiveLimit(max_workers)
@@ -265,6 +270,7 @@ class Puller:
             yield from self._pages()
         finally:  # also on a cancel, Ctrl-C or an abandoned iterator: never wait for answers
             self.stop.set()
+            self.asked.set()
             if self.shared_pool is None:
                 self._pool.shutdown()
             else:
@@ -279,6 +285,8 @@ class Puller:
         report.total = report.final_total = first.total
         report.total_pages = first.total_pages
         self._expected = max(1, first.total_pages)
+        if first.total_pages <= 1:
+            self.asked.set()
         yield self._take(first)
         last = first
         if first.total_pages > 1:
@@ -427,6 +435,7 @@ class Puller:
             while len(pending) < queued and not self._stopped:
                 number = next(todo, None)
                 if number is None:
+                    self.asked.set()
                     break
                 cached = self._peek(number)
                 if cached is not None:

@@ -26,6 +26,7 @@ from timepay_notebook.errors import (
     StoreMismatchError,
 )
 from timepay_notebook.frames import to_frame
+from timepay_notebook.pager import AHEAD
 from timepay_notebook.route import Route
 from timepay_notebook.sandbox import Faults, SandboxServer
 from timepay_notebook.store import SyncResult, files, read_store, sync_logs
@@ -315,6 +316,37 @@ def test_a_window_takes_the_requests_in_flight_the_others_leave_free(tmp_path: P
             if w != last and any(c - a < latency for a, c in zip(times, times[2:], strict=False))
         ]
         assert crowded
+        assert_store_is_the_truth(tmp_path, srv)
+
+
+@pytest.mark.slow
+def test_a_window_begins_once_the_one_before_it_has_asked_for_all_its_pages(
+    tmp_path: Path,
+) -> None:
+    workers = 3
+    with (
+        SandboxServer(n_logs=1000, seed=9, latency=0.01) as srv,
+        fast_client(srv, max_workers=workers) as client,
+    ):
+        result = sync_logs(tmp_path, client=client, window_logs=300)
+        assert result.windows_fetched >= 4 and result.logs == 1000
+        requests: dict[tuple[str, str], list[tuple[float, int]]] = {}
+        for r in srv.request_log:
+            if "page" in r.params:
+                window = (r.params["start_time"], r.params["end_time"])
+                requests.setdefault(window, []).append((r.at, int(r.params["page"])))
+        windows = sorted(requests.values(), key=lambda pages: min(at for at, p in pages if p == 1))
+        long_ones = 0
+        for before, after in itertools.pairwise(windows):
+            pages = len(before)
+            if pages <= workers:  # a window of one round of requests does not hold up the next
+                continue
+            long_ones += 1
+            begun = min(at for at, p in after if p == 1)
+            # when the next window began, only the last pages still queued or on the wire
+            # (AHEAD a thread) were not yet answered
+            assert sum(at < begun for at, _ in before) >= pages - AHEAD * workers
+        assert long_ones >= 3
         assert_store_is_the_truth(tmp_path, srv)
 
 

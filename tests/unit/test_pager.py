@@ -440,3 +440,41 @@ def test_a_queued_page_is_not_sent_once_the_pull_is_cancelled() -> None:
     with pytest.raises(PullCancelledError):
         next(pages)
     assert sorted(data.requests) == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(("logs", "asked_while_blocked"), [(95, False), (35, True)])
+def test_asked_is_set_once_every_announced_page_is_asked_for(
+    logs: int, asked_while_blocked: bool
+) -> None:
+    # 2 threads queue AHEAD (2) pages each: of 10 pages, 2..5 are asked for while they hang and
+    # 6..10 are not; of 4 pages, all of them are
+    data = MovingData(logs)
+    gate, asked = threading.Event(), threading.Event()
+    hanging = threading.Semaphore(0)
+
+    def fetch(number: int, fresh: bool = False) -> Page:
+        if number > 1:
+            hanging.release()
+            assert gate.wait(5)
+        return data.page(number)
+
+    puller = Puller(fetch, max_workers=2, asked=asked)
+    got: list[dict[str, Any]] = []
+    thread = threading.Thread(target=lambda: got.extend(r for p in puller.pages() for r in p))
+    thread.start()
+    assert hanging.acquire(timeout=5) and hanging.acquire(timeout=5)  # both threads hang
+    assert asked.wait(0.2) is asked_while_blocked
+    gate.set()
+    thread.join(5)
+    assert asked.is_set() and got == data.logs
+
+
+def test_asked_is_set_when_a_pull_ends_without_its_pages() -> None:
+    asked = threading.Event()
+
+    def fetch(number: int, fresh: bool = False) -> Page:
+        raise APIError(500, "page 1 failed", "http://x")
+
+    with pytest.raises(APIError):
+        list(Puller(fetch, max_workers=2, asked=asked).pages())
+    assert asked.is_set()

@@ -28,12 +28,15 @@ How a sync works (the store's layout and manifest are in `.files`, the planning 
    window waits for its page 1, ends with its last few pages, or writes (a lone window, as the
    one window of a next-day sync, takes them all). They also share the `max_workers` threads
    that send the requests (`pager.DaemonPool`): no thread waits for a permit, and none is
-   started per window. The window begun first goes first: its pages start before those of the
-   window begun after it, which takes the threads it leaves free (while it waits for its page 1,
-   ends, or writes), so that mostly one window at a time takes pages in (two side by side cost
-   several percent of a sync's time at latency 0). Planning runs ahead in its own thread, so
-   its count requests overlap with the pulls; they take their permits from the same limit, so the
-   sync never has more than `max_workers` requests in flight.
+   started per window. One window at a time takes pages in: a window of more pages than
+   `max_workers` lets the next one begin only once it has asked for all of its pages (its
+   last few still on the wire), so the next one's page 1 overlaps its last pages and its write,
+   and the page threads never serve two windows' queues side by side (two windows taking pages
+   in at once cost the client markedly more CPU at latency 0; on the shared threads a window's
+   page 1 goes before the queue of the window begun before it, its other pages after it).
+   Planning runs ahead in its own thread, so its count requests overlap with the pulls; they
+   take their permits from the same limit, so the sync never has more than `max_workers`
+   requests in flight.
 5. **Each day written once, in batches, recorded once on disk** (`.writer`). Windows come
    newest first, so a day is complete once no window in flight, and not the oldest one begun,
    reaches it. A completed window's logs are kept (as Arrow) until their days are complete and
@@ -85,7 +88,7 @@ from ..errors import (
     redact_url,
 )
 from ..limiter import AdaptiveLimit
-from ..pager import DaemonPool
+from ..pager import POLL, DaemonPool
 from ..progress import Progress
 from .ahead import Ahead
 from .damage import repair_damage
@@ -348,7 +351,8 @@ class _Sync:
 
     def _pull(self, store: Store, windows: Iterator[Window]) -> None:
         """Pull the windows to fetch, `max_windows` at a time sharing one limit of requests in
-        flight; each window's thread hands its logs to the writer (`BatchWriter`)."""
+        flight, each begun once the one before it has asked for all its pages; each window's
+        thread hands its logs to the writer (`BatchWriter`)."""
         planned = Ahead(windows, self.options.max_windows)
         senders = DaemonPool(self.client.max_workers, "timepay-page")  # the windows' requests
         pool = ThreadPoolExecutor(self.options.max_windows, thread_name_prefix="timepay-window")
@@ -363,11 +367,15 @@ class _Sync:
                         continue
                     self._expect(window.pages)
                     writer.begin(window)
-                    pending[pool.submit(self._window, window, senders, writer)] = window
+                    asked = threading.Event()
+                    future = pool.submit(self._window, window, senders, writer, asked)
+                    pending[future] = window
                     while len(pending) >= self.options.max_windows or (pending and self.failed):
                         self._collect(pending)
                     if self.failed:
                         break
+                    if window.pages > self.client.max_workers:  # more than one round of requests
+                        _await(asked, future)  # the next window begins once it asked them all
             except StoreError:
                 raise  # a write failed: the sync stops with its error
             except TimePayError as error:  # a count failed: finish the windows in flight
@@ -406,20 +414,29 @@ class _Sync:
                     pages = error.failed_pages if isinstance(error, IncompletePullError) else {}
                     self.first_pages = pages or {1: str(error)}
 
-    def _window(self, window: Window, senders: DaemonPool, writer: BatchWriter) -> None:
+    def _window(
+        self, window: Window, senders: DaemonPool, writer: BatchWriter, asked: threading.Event
+    ) -> None:
         """Pull one window (its requests holding permits of `self.limit` and sent by the threads of
-        `senders`, both shared by the windows) and hand its logs to `writer` (which may write a
-        batch on this thread)."""
-        fetched, counted_right = self._fetch(window, senders)
+        `senders`, both shared by the windows; `asked` set once it has asked for all its pages)
+        and hand its logs to `writer` (which may write a batch on this thread)."""
+        fetched, counted_right = self._fetch(window, senders, asked)
         writer.add(Completed(window, fetched, counted_right))
 
-    def _fetch(self, window: Window, senders: DaemonPool) -> tuple[Fetched, bool]:
+    def _fetch(
+        self, window: Window, senders: DaemonPool, asked: threading.Event
+    ) -> tuple[Fetched, bool]:
         """The window's logs, as Arrow (`client.pull_arrow`: the pull behind `load_logs`
         without its DataFrame), and whether they match the server's count."""
         filters = {**self.filters, "start_time": window.start_time, "end_time": window.end_time}
         try:
             pull = self.client.pull_arrow(
-                filters, on_page=self._page_done, cancel=self.stop, limit=self.limit, pool=senders
+                filters,
+                on_page=self._page_done,
+                cancel=self.stop,
+                limit=self.limit,
+                pool=senders,
+                asked=asked,
             )
         except PullCancelledError:
             raise SyncCancelledError(f"the sync stopped: window {window} cancelled") from None
@@ -461,6 +478,12 @@ class _Sync:
             failed=dict(self.failed),
             repaired=list(self.repaired),
         )
+
+
+def _await(asked: threading.Event, future: Future[None]) -> None:
+    """Wait until a window has asked for all its pages (`asked`), or has ended."""
+    while not asked.wait(POLL) and not future.done():
+        pass
 
 
 def _seconds(text: str | None) -> int | None:
