@@ -478,3 +478,12 @@ def test_asked_is_set_when_a_pull_ends_without_its_pages() -> None:
     with pytest.raises(APIError):
         list(Puller(fetch, max_workers=2, asked=asked).pages())
     assert asked.is_set()
+
+
+def test_asked_is_set_once_a_one_page_pull_has_its_page() -> None:
+    asked = threading.Event()
+    pages = Puller(MovingData(7).page, max_workers=2, asked=asked).pages()
+    assert not asked.is_set()
+    assert len(next(pages)) == 7  # page 1 announced no other: all asked, the pull not ended
+    assert asked.is_set()
+    pages.close()
