@@ -1,7 +1,7 @@
 """A 1,000,000-log pull and sync at latency 0: time, and peak memory against the frame, in one run.
 
     python benchmarks/million.py [--logs 1000000] [--workers 8] [--rounds 5] [--no-pool]
-                                 [--before DIR]
+                                 [--before DIR] [--ranged]
     python benchmarks/million.py --step pull   # only step 2, with a sandbox of its own
 
 `--step pool|pull|sync` runs one step in this process (`--url URL`: against a sandbox already
@@ -32,7 +32,12 @@ process on the machine used while the step's process ran (`/proc/stat`, less the
 sandbox's), and the steal (CPU time the hypervisor gave to other machines): a round with either
 well above zero was measured on a busy machine.
 
-4. With `--before DIR` (a checkout of the code to compare with, e.g. `git worktree add
+4. With `--ranged`, each round also runs `load_logs` of the same logs asked with a time range
+   that holds them all (`start_time` and `end_time`, as the sync's windows ask), between the two
+   steps: what asking with a time range costs by itself (the sandbox parses the two times of
+   every request), and the sync against that pull, which asks as it does.
+
+5. With `--before DIR` (a checkout of the code to compare with, e.g. `git worktree add
    /tmp/before e3ce626`, the code when issue 16 was filed), the same `load_logs` step run with
    that checkout's package, on the same sandbox, in the same run.
 
@@ -92,17 +97,25 @@ def pool(url: str, workers: int, pages: int) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - started, "rows": rows}
 
 
-def pull(url: str, workers: int) -> dict[str, Any]:
+def pull(url: str, workers: int, filters: dict[str, Any] | None = None) -> dict[str, Any]:
     with tp.TimePayClient(TOKEN, url, max_workers=workers, cache=False, progress=False) as c:
         c.count_logs()  # the connection and the imports, outside the measurement
         gc.collect()
         before, cpu = rss_bytes(), cpu_seconds()
         started = time.perf_counter()
-        frame = c.load_logs()
+        frame = c.load_logs(**(filters or {}))
         seconds = time.perf_counter() - started
         peak, cpu = peak_rss_bytes() - before, cpu_seconds() - cpu
     frame_bytes = int(frame.memory_usage(deep=True).sum())
     return {"seconds": seconds, "peak": peak, "rows": len(frame), "frame": frame_bytes, "cpu": cpu}
+
+
+RANGE = {"start_time": "2000-01-01T00:00:00", "end_time": "2099-12-31T23:59:59"}  # every log
+
+
+def ranged(url: str, workers: int) -> dict[str, Any]:
+    """`pull` with a time range that holds every log, as the sync's windows ask."""
+    return pull(url, workers, RANGE)
 
 
 def sync(url: str, workers: int) -> dict[str, Any]:
@@ -118,7 +131,7 @@ def sync(url: str, workers: int) -> dict[str, Any]:
     return {"seconds": result.seconds, "peak": peak, "rows": result.logs, "cpu": cpu}
 
 
-STEPS = {"pool": pool, "pull": pull, "sync": sync}
+STEPS = {"pool": pool, "pull": pull, "ranged": ranged, "sync": sync}
 
 
 def step(name: str, url: str, workers: int, pages: int) -> dict[str, Any]:
@@ -177,6 +190,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="load_logs and sync_logs runs each")
     parser.add_argument("--no-pool", action="store_true", help="skip the requests.get baseline")
     parser.add_argument("--before", help="a checkout whose load_logs to compare with")
+    parser.add_argument(
+        "--ranged", action="store_true", help="also load_logs with a time range, each round"
+    )
     parser.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -203,11 +219,18 @@ def main() -> None:
         )
         run = (srv, args.workers, args.logs)
         base = None if args.no_pool else child("pool", *run)
-        rounds = [(child("pull", *run), child("sync", *run)) for _ in range(max(1, args.rounds))]
+        rounds, ranges = [], []
+        for _ in range(max(1, args.rounds)):
+            pulled = child("pull", *run)
+            if args.ranged:
+                ranges.append(child("ranged", *run))
+            rounds.append((pulled, child("sync", *run)))
         before = child("pull", *run, args.before) if args.before else None
     here = str(Path(tp.__file__).resolve().parent)
     for pulled, synced in rounds:
         assert pulled["rows"] == synced["rows"] == args.logs, (pulled, synced)
+    for asked in ranges:
+        assert asked["rows"] == args.logs and asked["package"] == here, asked
         assert pulled["package"] == synced["package"] == here, (pulled, synced)
     # the load_logs figures: the median time (the slower of two), the highest peak
     seconds = statistics.median_high(p["seconds"] for p, _ in rounds)
@@ -254,6 +277,35 @@ def main() -> None:
     print(
         f"CPU of sync_logs against load_logs (medians of the rounds): the client's {client:.2f}x, "
         f"the sandbox's {served:.2f}x"
+    )
+    if ranges:
+        print_ranged(rounds, ranges)
+
+
+def print_ranged(rounds: list[tuple[dict[str, Any], dict[str, Any]]], ranges: list[Any]) -> None:
+    """`--ranged`: each round's `load_logs` with a time range against `load_logs` without one,
+    and the sync against it; then the medians."""
+    for number, (r, (p, s)) in enumerate(zip(ranges, rounds, strict=True), 1):
+        print(
+            f"round {number}, with a time range: load_logs {r['seconds']:.1f} s = "
+            f"{r['seconds'] / p['seconds']:.3f}x load_logs without one; sync_logs "
+            f"{s['seconds'] / r['seconds']:.3f}x it; CPU: client {r['cpu']:.1f} s, "
+            f"sandbox {r['sandbox_cpu']:.1f} s; steal {r['steal']:.1f} s"
+        )
+    pairs = list(zip(ranges, rounds, strict=True))
+    asked, synced, client, served = (
+        statistics.median(a / b for a, b in values)
+        for values in (
+            [(r["seconds"], p["seconds"]) for r, (p, _) in pairs],
+            [(s["seconds"], r["seconds"]) for r, (_, s) in pairs],
+            [(r["cpu"], p["cpu"]) for r, (p, _) in pairs],
+            [(r["sandbox_cpu"], p["sandbox_cpu"]) for r, (p, _) in pairs],
+        )
+    )
+    print(
+        f"load_logs with a time range that holds every log: {asked:.2f}x load_logs without one "
+        f"(CPU: the client's {client:.2f}x, the sandbox's {served:.2f}x); sync_logs: "
+        f"{synced:.2f}x load_logs with the time range (medians of the rounds)"
     )
 
 
