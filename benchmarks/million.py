@@ -59,6 +59,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -131,7 +132,12 @@ def sync(url: str, workers: int) -> dict[str, Any]:
     return {"seconds": result.seconds, "peak": peak, "rows": result.logs, "cpu": cpu}
 
 
-STEPS = {"pool": pool, "pull": pull, "ranged": ranged, "sync": sync}
+STEPS: dict[str, Callable[..., dict[str, Any]]] = {
+    "pool": pool,
+    "pull": pull,
+    "ranged": ranged,
+    "sync": sync,
+}
 
 
 def step(name: str, url: str, workers: int, pages: int) -> dict[str, Any]:
