@@ -15,13 +15,14 @@ from __future__ import annotations
 import argparse
 import math
 import time
+from pathlib import Path
 
 from _common import fresh_cache_dir, sandbox_process
 
 import timepay_notebook as tp
 
 
-def load(url: str, token: str, cache: object, workers: int) -> tuple[float, int, int]:
+def load(url: str, token: str, cache: Path, workers: int) -> tuple[float, int, int]:
     with tp.TimePayClient(token, url, cache=cache, max_workers=workers, progress=False) as client:
         started = time.perf_counter()
         frame = client.load_logs()

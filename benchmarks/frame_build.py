@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import gc
 import time
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 from _common import mib
@@ -27,7 +29,9 @@ def typed(records: list[dict[str, object]]) -> pd.DataFrame:
     return builder.finish()
 
 
-def timed(build, records):  # type: ignore[no-untyped-def]
+def timed(
+    build: Callable[[list[dict[str, Any]]], pd.DataFrame], records: list[dict[str, Any]]
+) -> tuple[pd.DataFrame, float]:
     gc.collect()
     started = time.perf_counter()
     frame = build(records)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from typing import Any
 
 from _common import sandbox_process
 
@@ -23,7 +24,7 @@ import timepay_notebook as tp
 
 def pull(url: str, token: str, workers: int | None) -> tuple[bool, float, int]:
     """(complete, seconds, 429s seen) of one pull; workers None: the client's default."""
-    options = {} if workers is None else {"max_workers": workers}
+    options: dict[str, Any] = {} if workers is None else {"max_workers": workers}
     with tp.TimePayClient(token, url, progress=False, cache=False, **options) as client:
         started = time.perf_counter()
         try:

@@ -12,12 +12,13 @@ import argparse
 import statistics
 import time
 import tracemalloc
+from typing import Any
 
 import requests
 
 from timepay_notebook.sandbox import SandboxServer
 
-QUERIES = {
+QUERIES: dict[str, dict[str, Any]] = {
     "page 1, unfiltered": {},
     "page 50,000, unfiltered": {"page": 50_000},
     "type+status, page 300": {"type": "call", "status": "Completed", "page": 300},
@@ -33,7 +34,7 @@ QUERIES = {
 
 
 def timed(
-    session: requests.Session, url: str, params: dict[str, object], n: int, status: int = 200
+    session: requests.Session, url: str, params: dict[str, Any], n: int, status: int = 200
 ) -> list[float]:
     times = []
     for _ in range(n):

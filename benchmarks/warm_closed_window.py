@@ -21,12 +21,14 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from _common import sandbox_process
 
 import timepay_notebook as tp
 
-WINDOW = {"start_time": "2026-01-01", "end_time": "2026-06-30"}  # all of the sandbox's data, closed
+# all of the sandbox's data, closed
+WINDOW: dict[str, Any] = {"start_time": "2026-01-01", "end_time": "2026-06-30"}
 
 
 def load(url: str, token: str, cache: Path, workers: int) -> tuple[float, int, bool, int]:
