@@ -1,7 +1,7 @@
 """A 1,000,000-log pull and sync at latency 0: time, and peak memory against the frame, in one run.
 
     python benchmarks/million.py [--logs 1000000] [--workers 8] [--rounds 5] [--no-pool]
-                                 [--before DIR] [--ranged]
+                                 [--before DIR] [--ranged] [--pin]
     python benchmarks/million.py --step pull   # only step 2, with a sandbox of its own
 
 `--step pool|pull|sync` runs one step in this process (`--url URL`: against a sandbox already
@@ -37,7 +37,12 @@ well above zero was measured on a busy machine.
    steps: what asking with a time range costs by itself (the sandbox parses the two times of
    every request), and the sync against that pull, which asks as it does.
 
-5. With `--before DIR` (a checkout of the code to compare with, e.g. `git worktree add
+5. With `--pin`, the sandbox's threads run on one CPU and each step's process on the others, as
+   with a server on another machine: the sandbox's work takes none of the client's CPU time, nor
+   the client's (the store's writes included) any of the sandbox's. Unpinned, both processes'
+   threads move between the machine's two cores.
+
+6. With `--before DIR` (a checkout of the code to compare with, e.g. `git worktree add
    /tmp/before e3ce626`, the code when issue 16 was filed), the same `load_logs` step run with
    that checkout's package, on the same sandbox, in the same run.
 
@@ -189,6 +194,19 @@ def child(
     }
 
 
+def pin(srv: Sandbox) -> str:
+    """`--pin`: the sandbox's threads on the last CPU this process may use, this process (and
+    so each step's child process) on the others; what was pinned where."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        raise SystemExit("--pin needs at least 2 CPUs")
+    server, client = {cpus[-1]}, set(cpus[:-1])
+    for task in os.listdir(f"/proc/{srv.pid}/task"):  # threads begun later inherit it
+        os.sched_setaffinity(int(task), server)
+    os.sched_setaffinity(0, client)
+    return f"the sandbox on CPU {cpus[-1]}, the steps on CPU {', '.join(map(str, cpus[:-1]))}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--logs", type=int, default=1_000_000)
@@ -199,6 +217,7 @@ def main() -> None:
     parser.add_argument(
         "--ranged", action="store_true", help="also load_logs with a time range, each round"
     )
+    parser.add_argument("--pin", action="store_true", help="the sandbox on a CPU of its own")
     parser.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -220,8 +239,10 @@ def main() -> None:
         return
 
     with sandbox_process(args.logs) as srv:
+        pinned = f"; pinned: {pin(srv)}" if args.pin else ""
         print(
-            f"{args.logs:,} logs ({pages:,} pages) at latency 0, {args.workers} workers, cache off"
+            f"{args.logs:,} logs ({pages:,} pages) at latency 0, {args.workers} workers, "
+            f"cache off{pinned}"
         )
         run = (srv, args.workers, args.logs)
         base = None if args.no_pool else child("pool", *run)
