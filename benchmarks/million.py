@@ -256,9 +256,9 @@ def main() -> None:
     here = str(Path(tp.__file__).resolve().parent)
     for pulled, synced in rounds:
         assert pulled["rows"] == synced["rows"] == args.logs, (pulled, synced)
+        assert pulled["package"] == synced["package"] == here, (pulled, synced)
     for asked in ranges:
         assert asked["rows"] == args.logs and asked["package"] == here, asked
-        assert pulled["package"] == synced["package"] == here, (pulled, synced)
     # the load_logs figures: the median time (the slower of two), the highest peak
     seconds = statistics.median_high(p["seconds"] for p, _ in rounds)
     pulled = {**rounds[0][0], "seconds": seconds, "peak": max(p["peak"] for p, _ in rounds)}
@@ -298,9 +298,7 @@ def main() -> None:
         f"sync_logs: {statistics.median(ratios):.2f}x load_logs, the median of {len(ratios)} "
         "round(s) (goal <= 1.05x)"
     )
-    client, served = (
-        statistics.median(s[key] / p[key] for p, s in rounds) for key in ("cpu", "sandbox_cpu")
-    )
+    client, served = (median_ratio(rounds, key) for key in ("cpu", "sandbox_cpu"))
     print(
         f"CPU of sync_logs against load_logs (medians of the rounds): the client's {client:.2f}x, "
         f"the sandbox's {served:.2f}x"
@@ -309,30 +307,31 @@ def main() -> None:
         print_ranged(rounds, ranges)
 
 
-def print_ranged(rounds: list[tuple[dict[str, Any], dict[str, Any]]], ranges: list[Any]) -> None:
+def median_ratio(pairs: list[tuple[dict[str, Any], dict[str, Any]]], key: str) -> float:
+    """The median over the rounds of the second step's `key` against the first's."""
+    return float(statistics.median(second[key] / first[key] for first, second in pairs))
+
+
+def print_ranged(
+    rounds: list[tuple[dict[str, Any], dict[str, Any]]], ranges: list[dict[str, Any]]
+) -> None:
     """`--ranged`: each round's `load_logs` with a time range against `load_logs` without one,
     and the sync against it; then the medians."""
-    for number, (r, (p, s)) in enumerate(zip(ranges, rounds, strict=True), 1):
+    asked = [(p, r) for r, (p, _) in zip(ranges, rounds, strict=True)]  # without, with a range
+    synced = [(r, s) for r, (_, s) in zip(ranges, rounds, strict=True)]  # with a range, the sync
+    for number, ((p, r), (_, s)) in enumerate(zip(asked, synced, strict=True), 1):
         print(
             f"round {number}, with a time range: load_logs {r['seconds']:.1f} s = "
             f"{r['seconds'] / p['seconds']:.3f}x load_logs without one; sync_logs "
             f"{s['seconds'] / r['seconds']:.3f}x it; CPU: client {r['cpu']:.1f} s, "
             f"sandbox {r['sandbox_cpu']:.1f} s; steal {r['steal']:.1f} s"
         )
-    pairs = list(zip(ranges, rounds, strict=True))
-    asked, synced, client, served = (
-        statistics.median(a / b for a, b in values)
-        for values in (
-            [(r["seconds"], p["seconds"]) for r, (p, _) in pairs],
-            [(s["seconds"], r["seconds"]) for r, (_, s) in pairs],
-            [(r["cpu"], p["cpu"]) for r, (p, _) in pairs],
-            [(r["sandbox_cpu"], p["sandbox_cpu"]) for r, (p, _) in pairs],
-        )
-    )
     print(
-        f"load_logs with a time range that holds every log: {asked:.2f}x load_logs without one "
-        f"(CPU: the client's {client:.2f}x, the sandbox's {served:.2f}x); sync_logs: "
-        f"{synced:.2f}x load_logs with the time range (medians of the rounds)"
+        "load_logs with a time range that holds every log: "
+        f"{median_ratio(asked, 'seconds'):.2f}x load_logs without one (CPU: the client's "
+        f"{median_ratio(asked, 'cpu'):.2f}x, the sandbox's {median_ratio(asked, 'sandbox_cpu'):.2f}x)"
+        f"; sync_logs: {median_ratio(synced, 'seconds'):.2f}x load_logs with the time range "
+        "(medians of the rounds)"
     )
 
 
